@@ -1,0 +1,14 @@
+/* Subcommands of the `veil` program; each lives in cmd_<name>.c and gets
+ * argv starting at its own name. */
+#ifndef VEIL_COMMANDS_H
+#define VEIL_COMMANDS_H
+
+typedef struct veil_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} veil_command;
+
+int veil_cmd_version(int argc, char **argv);
+
+#endif
