@@ -96,37 +96,37 @@ typedef struct veil_wasm_extern_desc {
     const char *module; /* imports only */
     const char *name;
     veil_wasm_extern_kind kind;
-    veil_wasm_functype func;          /* FUNC */
-    veil_wasm_valtype elem_type;      /* TABLE: funcref or externref */
-    veil_wasm_limits_range limits;    /* TABLE, MEMORY (pages) */
-    veil_wasm_valtype global_type;    /* GLOBAL */
-    bool global_mutable;              /* GLOBAL */
+    veil_wasm_functype func;       /* FUNC */
+    veil_wasm_valtype elem_type;   /* TABLE: funcref or externref */
+    veil_wasm_limits_range limits; /* TABLE, MEMORY (pages) */
+    veil_wasm_valtype global_type; /* GLOBAL */
+    bool global_mutable;           /* GLOBAL */
 } veil_wasm_extern_desc;
 
 typedef enum veil_wasm_trap_kind {
     VEIL_TRAP_NONE = 0,
-    VEIL_TRAP_UNREACHABLE,          /* "unreachable" */
-    VEIL_TRAP_MEMORY_OOB,           /* "out of bounds memory access" */
-    VEIL_TRAP_TABLE_OOB,            /* "out of bounds table access" */
-    VEIL_TRAP_INT_OVERFLOW,         /* "integer overflow" */
-    VEIL_TRAP_DIV_BY_ZERO,          /* "integer divide by zero" */
-    VEIL_TRAP_INVALID_CONVERSION,   /* "invalid conversion to integer" */
-    VEIL_TRAP_INDIRECT_MISMATCH,    /* "indirect call type mismatch" */
-    VEIL_TRAP_UNDEFINED_ELEMENT,    /* "undefined element" */
-    VEIL_TRAP_UNINITIALIZED_ELEMENT,/* "uninitialized element" */
-    VEIL_TRAP_STACK_EXHAUSTED,      /* "call stack exhausted" */
-    VEIL_TRAP_OUT_OF_FUEL,          /* fuel budget spent */
-    VEIL_TRAP_DEADLINE,             /* wall-clock deadline passed */
-    VEIL_TRAP_MEMORY_LIMIT,         /* instantiation needs more memory than the cap */
-    VEIL_TRAP_HOST,                 /* a host function failed; message says why */
-    VEIL_TRAP_EXIT,                 /* a host function asked to exit (WASI proc_exit) */
+    VEIL_TRAP_UNREACHABLE,           /* "unreachable" */
+    VEIL_TRAP_MEMORY_OOB,            /* "out of bounds memory access" */
+    VEIL_TRAP_TABLE_OOB,             /* "out of bounds table access" */
+    VEIL_TRAP_INT_OVERFLOW,          /* "integer overflow" */
+    VEIL_TRAP_DIV_BY_ZERO,           /* "integer divide by zero" */
+    VEIL_TRAP_INVALID_CONVERSION,    /* "invalid conversion to integer" */
+    VEIL_TRAP_INDIRECT_MISMATCH,     /* "indirect call type mismatch" */
+    VEIL_TRAP_UNDEFINED_ELEMENT,     /* "undefined element" */
+    VEIL_TRAP_UNINITIALIZED_ELEMENT, /* "uninitialized element" */
+    VEIL_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" */
+    VEIL_TRAP_OUT_OF_FUEL,           /* fuel budget spent */
+    VEIL_TRAP_DEADLINE,              /* wall-clock deadline passed */
+    VEIL_TRAP_MEMORY_LIMIT,          /* instantiation needs more memory than the cap */
+    VEIL_TRAP_HOST,                  /* a host function failed; message says why */
+    VEIL_TRAP_EXIT,                  /* a host function asked to exit (WASI proc_exit) */
 } veil_wasm_trap_kind;
 
 typedef struct veil_wasm_trap {
     veil_wasm_trap_kind kind;
-    uint32_t func_index;  /* function where it happened (UINT32_MAX: unknown/host) */
-    char func_name[64];   /* export or name-section name when known, else "" */
-    uint32_t exit_code;   /* VEIL_TRAP_EXIT only */
+    uint32_t func_index; /* function where it happened (UINT32_MAX: unknown/host) */
+    char func_name[64];  /* export or name-section name when known, else "" */
+    uint32_t exit_code;  /* VEIL_TRAP_EXIT only */
 } veil_wasm_trap;
 
 /* The spec's wording for a trap kind ("integer divide by zero", ...). */
@@ -163,8 +163,7 @@ void veil_wasm_module_export(const veil_wasm_module *module, uint32_t index,
 /* ---- stores and host objects ---- */
 
 VEIL_NODISCARD veil_error *veil_wasm_store_new(const veil_wasm_limits *limits,
-                                               veil_wasm_strategy strategy,
-                                               veil_wasm_store **out);
+                                               veil_wasm_strategy strategy, veil_wasm_store **out);
 void veil_wasm_store_free(veil_wasm_store *store);
 /* Fuel left (UINT64_MAX when unlimited); refilled by set_fuel. */
 uint64_t veil_wasm_store_fuel(const veil_wasm_store *store);
@@ -183,9 +182,8 @@ VEIL_NODISCARD veil_error *veil_wasm_func_new_host(veil_wasm_store *store,
                                                    const veil_wasm_functype *type,
                                                    veil_wasm_host_fn fn, void *env,
                                                    const char *name, veil_wasm_func **out);
-VEIL_NODISCARD veil_error *veil_wasm_memory_new(veil_wasm_store *store,
-                                                veil_wasm_limits_range pages,
-                                                veil_wasm_memory **out);
+VEIL_NODISCARD veil_error *
+veil_wasm_memory_new(veil_wasm_store *store, veil_wasm_limits_range pages, veil_wasm_memory **out);
 VEIL_NODISCARD veil_error *veil_wasm_table_new(veil_wasm_store *store, veil_wasm_valtype elem_type,
                                                veil_wasm_limits_range limits,
                                                veil_wasm_table **out);
@@ -238,7 +236,6 @@ void veil_wasm_memory_limits(const veil_wasm_memory *memory, veil_wasm_limits_ra
 void veil_wasm_table_limits(const veil_wasm_table *table, veil_wasm_valtype *elem_type,
                             veil_wasm_limits_range *out);
 veil_wasm_value veil_wasm_global_get(const veil_wasm_global *global);
-void veil_wasm_global_type(const veil_wasm_global *global, veil_wasm_valtype *type,
-                           bool *mutable_);
+void veil_wasm_global_type(const veil_wasm_global *global, veil_wasm_valtype *type, bool *mutable_);
 
 #endif

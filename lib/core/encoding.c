@@ -93,8 +93,8 @@ static int b64_value(char c) {
 veil_error *veil_base64_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
                                size_t *out_len) {
     if (text_len % 4 != 0)
-        return veil_error_new(VEIL_EMALFORMED,
-                              "base64 text length %zu is not a multiple of 4", text_len);
+        return veil_error_new(VEIL_EMALFORMED, "base64 text length %zu is not a multiple of 4",
+                              text_len);
     size_t o = 0;
     for (size_t i = 0; i < text_len; i += 4) {
         bool last = i + 4 == text_len;
@@ -111,8 +111,8 @@ veil_error *veil_base64_decode(const char *text, size_t text_len, uint8_t *out, 
                 return veil_error_new(VEIL_EMALFORMED, "invalid base64 character at position %zu",
                                       i + k);
         }
-        uint32_t word = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                        (uint32_t)v[3];
+        uint32_t word =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         size_t n = 3 - pad;
         if ((pad == 1 && (word & 0xff) != 0) || (pad == 2 && (word & 0xffff) != 0))
             return veil_error_new(VEIL_EMALFORMED, "base64 text has non-zero padding bits");

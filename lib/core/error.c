@@ -86,24 +86,42 @@ const char *veil_error_message(const veil_error *err) {
 
 const char *veil_code_name(veil_code code) {
     switch (code) {
-    case VEIL_OK: return "ok";
-    case VEIL_EINVAL: return "invalid-argument";
-    case VEIL_EMALFORMED: return "malformed";
-    case VEIL_ENOENT: return "not-found";
-    case VEIL_EEXIST: return "already-exists";
-    case VEIL_EPERM: return "permission-denied";
-    case VEIL_EIO: return "io-error";
-    case VEIL_ENOMEM: return "out-of-memory";
-    case VEIL_ELIMIT: return "limit-exceeded";
-    case VEIL_EHASH: return "hash-mismatch";
-    case VEIL_ECRYPTO: return "crypto-failure";
-    case VEIL_EUNSUPPORTED: return "unsupported";
-    case VEIL_EBUSY: return "busy";
-    case VEIL_ETRAP: return "trap";
-    case VEIL_EPROTO: return "protocol-error";
-    case VEIL_EATTEST: return "attestation-failed";
-    case VEIL_ETIMEOUT: return "timeout";
-    case VEIL_EINTERNAL: return "internal-error";
+    case VEIL_OK:
+        return "ok";
+    case VEIL_EINVAL:
+        return "invalid-argument";
+    case VEIL_EMALFORMED:
+        return "malformed";
+    case VEIL_ENOENT:
+        return "not-found";
+    case VEIL_EEXIST:
+        return "already-exists";
+    case VEIL_EPERM:
+        return "permission-denied";
+    case VEIL_EIO:
+        return "io-error";
+    case VEIL_ENOMEM:
+        return "out-of-memory";
+    case VEIL_ELIMIT:
+        return "limit-exceeded";
+    case VEIL_EHASH:
+        return "hash-mismatch";
+    case VEIL_ECRYPTO:
+        return "crypto-failure";
+    case VEIL_EUNSUPPORTED:
+        return "unsupported";
+    case VEIL_EBUSY:
+        return "busy";
+    case VEIL_ETRAP:
+        return "trap";
+    case VEIL_EPROTO:
+        return "protocol-error";
+    case VEIL_EATTEST:
+        return "attestation-failed";
+    case VEIL_ETIMEOUT:
+        return "timeout";
+    case VEIL_EINTERNAL:
+        return "internal-error";
     }
     return "unknown";
 }

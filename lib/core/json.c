@@ -35,14 +35,21 @@ veil_error *veil_json_dump(const json_t *value, bool pretty, char **out) {
 
 const char *veil_json_type_name(const json_t *value) {
     switch (json_typeof(value)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "unknown";
 }
@@ -91,8 +98,7 @@ veil_error *veil_json_get_string(const json_t *object, const char *path, const c
     if (!json_is_string(value))
         return wrong_type(path, key, "a string", value);
     if (strlen(json_string_value(value)) != json_string_length(value))
-        return veil_error_new(VEIL_EMALFORMED, "%s.%s: string contains a NUL character", path,
-                              key);
+        return veil_error_new(VEIL_EMALFORMED, "%s.%s: string contains a NUL character", path, key);
     *out = json_string_value(value);
     return NULL;
 }

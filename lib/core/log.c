@@ -37,9 +37,8 @@ veil_error *veil_log_level_parse(const char *name, veil_log_level *out) {
             return NULL;
         }
     }
-    return veil_error_new(VEIL_EINVAL,
-                          "unknown log level '%s' (expected error, warn, info, debug or trace)",
-                          name);
+    return veil_error_new(
+        VEIL_EINVAL, "unknown log level '%s' (expected error, warn, info, debug or trace)", name);
 }
 
 void veil_log_init_from_env(void) {

@@ -1,5 +1,6 @@
 /* Subcommands of the `veil` program; each lives in cmd_<name>.c and gets
- * argv starting at its own name. */
+ * argv starting at its own name.  The table is generated (see
+ * CMakeLists.txt). */
 #ifndef VEIL_COMMANDS_H
 #define VEIL_COMMANDS_H
 
@@ -8,7 +9,5 @@ typedef struct veil_command {
     const char *summary;
     int (*run)(int argc, char **argv);
 } veil_command;
-
-int veil_cmd_version(int argc, char **argv);
 
 #endif

@@ -7,9 +7,8 @@
 #include "commands.h"
 #include "veil/log.h"
 
-static const veil_command commands[] = {
-    {"version", "print the version", veil_cmd_version},
-};
+#include "commands_gen.h"
+#include "commands.inc"
 
 static void usage(FILE *out) {
     fprintf(out, "usage: veil [--verbose] COMMAND [ARGS...]\n\n"
@@ -31,7 +30,8 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
             veil_log_set_level(VEIL_LOG_DEBUG);
         } else if (strcmp(argv[i], "--version") == 0) {
-            return veil_cmd_version(1, argv);
+            printf("veil %s\n", VEIL_VERSION);
+            return VEIL_EXIT_OK;
         } else {
             return veil_cli_usage_error("veil", "unknown option '%s'", argv[i]);
         }

@@ -14,16 +14,18 @@ static void test_hex(void **state) {
     assert_int_equal(n, 4);
     assert_memory_equal(out, data, 4);
     assert_err(veil_hex_decode("abc", 3, out, sizeof(out), &n), VEIL_EMALFORMED, "odd");
-    assert_err(veil_hex_decode("zz", 2, out, sizeof(out), &n), VEIL_EMALFORMED, "'z' at position 0");
-    assert_err(veil_hex_decode("0011223344", 10, out, sizeof(out), &n), VEIL_EMALFORMED, "too long");
+    assert_err(veil_hex_decode("zz", 2, out, sizeof(out), &n), VEIL_EMALFORMED,
+               "'z' at position 0");
+    assert_err(veil_hex_decode("0011223344", 10, out, sizeof(out), &n), VEIL_EMALFORMED,
+               "too long");
 }
 
 /* RFC 4648 section 10 test vectors. */
 static void test_base64_rfc4648(void **state) {
     (void)state;
     static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                        "Zm9vYmFy"};
+    static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                        "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
         char enc[16];
         size_t len = strlen(plain[i]);
@@ -42,10 +44,13 @@ static void test_base64_strict(void **state) {
     (void)state;
     uint8_t out[16];
     size_t n;
-    assert_err(veil_base64_decode("Zg=", 3, out, sizeof(out), &n), VEIL_EMALFORMED, "multiple of 4");
-    assert_err(veil_base64_decode("Zh==", 4, out, sizeof(out), &n), VEIL_EMALFORMED, "padding bits");
+    assert_err(veil_base64_decode("Zg=", 3, out, sizeof(out), &n), VEIL_EMALFORMED,
+               "multiple of 4");
+    assert_err(veil_base64_decode("Zh==", 4, out, sizeof(out), &n), VEIL_EMALFORMED,
+               "padding bits");
     assert_err(veil_base64_decode("Z=g=", 4, out, sizeof(out), &n), VEIL_EMALFORMED, "position");
-    assert_err(veil_base64_decode("Zg==Zg==", 8, out, sizeof(out), &n), VEIL_EMALFORMED, "position 2");
+    assert_err(veil_base64_decode("Zg==Zg==", 8, out, sizeof(out), &n), VEIL_EMALFORMED,
+               "position 2");
     assert_err(veil_base64_decode("Zm 9", 4, out, sizeof(out), &n), VEIL_EMALFORMED, "position 2");
     assert_err(veil_base64_decode("Zm9vYmFy", 8, out, 5, &n), VEIL_EMALFORMED, "longer than 5");
 }

@@ -14,8 +14,7 @@ static void test_strict_parse(void **state) {
     (void)state;
     json_t *v;
     const char *dup = "{\n  \"a\": 1,\n  \"a\": 2\n}";
-    assert_err(veil_json_parse(dup, strlen(dup), "p.json", &v), VEIL_EMALFORMED,
-               "p.json:3:");
+    assert_err(veil_json_parse(dup, strlen(dup), "p.json", &v), VEIL_EMALFORMED, "p.json:3:");
     assert_err(veil_json_parse(dup, strlen(dup), "p.json", &v), VEIL_EMALFORMED, "duplicate");
     assert_err(veil_json_parse("{} x", 4, "p.json", &v), VEIL_EMALFORMED, "p.json:1:");
     assert_err(veil_json_parse("", 0, "p.json", &v), VEIL_EMALFORMED, "p.json");

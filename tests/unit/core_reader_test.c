@@ -65,7 +65,10 @@ static void test_leb128(void **state) {
         {{0xff, 0xff, 0xff, 0xff, 0x0f}, 5, 1, 0, 0}, /* positive but bit 31 set */
         {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, 1, UINT64_MAX},
         {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03}, 10, 2, 0, 0},
-        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f}, 10, 3, 1,
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f},
+         10,
+         3,
+         1,
          (uint64_t)INT64_MIN},
         {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 10, 3, 0, 0},
         {{0x40}, 1, 4, 1, (uint64_t)(int64_t)-64},
@@ -162,9 +165,12 @@ static void test_utf8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixed_width),        cmocka_unit_test(test_u64),
-        cmocka_unit_test(test_leb128),             cmocka_unit_test(test_sub_reader_offsets),
-        cmocka_unit_test(test_bytes_and_strings),  cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_fixed_width),
+        cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_leb128),
+        cmocka_unit_test(test_sub_reader_offsets),
+        cmocka_unit_test(test_bytes_and_strings),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

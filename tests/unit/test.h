@@ -17,7 +17,7 @@
     do {                                                                                           \
         veil_error *test_err_ = (expr);                                                            \
         if (test_err_ != NULL) {                                                                   \
-            print_error("unexpected error: %s\n", veil_error_message(test_err_));                 \
+            print_error("unexpected error: %s\n", veil_error_message(test_err_));                  \
             veil_error_free(test_err_);                                                            \
             fail();                                                                                \
         }                                                                                          \
@@ -30,7 +30,7 @@
         assert_non_null(test_err_);                                                                \
         if (veil_error_code(test_err_) != (code) ||                                                \
             strstr(veil_error_message(test_err_), (text)) == NULL) {                               \
-            print_error("got %s: %s\n", veil_code_name(veil_error_code(test_err_)),               \
+            print_error("got %s: %s\n", veil_code_name(veil_error_code(test_err_)),                \
                         veil_error_message(test_err_));                                            \
             veil_error_free(test_err_);                                                            \
             fail();                                                                                \

@@ -32,8 +32,8 @@ char *testcert_make(const char *key_type, const char *common_name, char **key_pe
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
     X509_set_pubkey(cert, key);
     X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)common_name, -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)common_name, -1, -1,
+                               0);
     X509_set_issuer_name(cert, name);
     const EVP_MD *md = strcmp(key_type, "ed25519") == 0 ? NULL : EVP_sha256();
     if (X509_sign(cert, key, md) <= 0)
