@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
+
 #include "veil/error.h"
 #include "veil/hash.h"
 #include "veil/reader.h"
@@ -189,6 +191,13 @@ VEIL_NODISCARD veil_error *veil_proto_read_frame(veil_stream *s, veil_frame_head
                                                  uint8_t *buf, bool *eof);
 VEIL_NODISCARD veil_error *veil_proto_write_frame(veil_stream *s, uint8_t type, const void *payload,
                                                   size_t len);
+
+/* A stream over an OpenSSL connection (blocking): read reports a clean
+ * close_notify as end of stream. */
+void veil_ssl_stream_init(SSL *ssl, veil_stream *out);
+/* An error naming what failed on the connection and OpenSSL's reason
+ * (VEIL_ETIMEOUT for a socket timeout, VEIL_EPROTO otherwise). */
+VEIL_NODISCARD veil_error *veil_ssl_failure(SSL *ssl, int rc, const char *what);
 
 /* A stream over a file descriptor (a socket or a pipe): retries on EINTR
  * and short writes.  For the host channel, read uses recvmsg and keeps any
