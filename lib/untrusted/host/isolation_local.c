@@ -159,7 +159,13 @@ static const char *const passed_env[] = {"VEIL_LOG", "ASAN_OPTIONS", "UBSAN_OPTI
                                          "LSAN_OPTIONS", NULL};
 
 static void child_main(const veil_isolation_config *config, int channel, int report, int binary) {
-    /* Descriptors to their fixed numbers, everything else closed. */
+    /* Descriptors to their fixed numbers, everything else closed.  First
+     * out of the way, so no dup2 below overwrites a source. */
+    report = fcntl(report, F_DUPFD_CLOEXEC, 16);
+    channel = fcntl(channel, F_DUPFD_CLOEXEC, 16);
+    binary = fcntl(binary, F_DUPFD_CLOEXEC, 16);
+    if (report < 0 || channel < 0 || binary < 0)
+        _exit(126);
     if (dup2(report, CHILD_REPORT_FD) < 0 || fcntl(CHILD_REPORT_FD, F_SETFD, FD_CLOEXEC) < 0)
         _exit(126);
     if (dup2(channel, CHILD_CHANNEL_FD) < 0 || dup2(binary, CHILD_BINARY_FD) < 0 ||
