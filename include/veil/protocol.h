@@ -195,6 +195,9 @@ VEIL_NODISCARD veil_error *veil_proto_write_frame(veil_stream *s, uint8_t type, 
 /* A stream over an OpenSSL connection (blocking): read reports a clean
  * close_notify as end of stream. */
 void veil_ssl_stream_init(SSL *ssl, veil_stream *out);
+/* Connects an SSL object to a socket it does not own, writing with
+ * MSG_NOSIGNAL so a vanished peer is an error, not a SIGPIPE. */
+VEIL_NODISCARD veil_error *veil_ssl_attach_fd(SSL *ssl, int fd);
 /* An error naming what failed on the connection and OpenSSL's reason
  * (VEIL_ETIMEOUT for a socket timeout, VEIL_EPROTO otherwise). */
 VEIL_NODISCARD veil_error *veil_ssl_failure(SSL *ssl, int rc, const char *what);

@@ -5,7 +5,8 @@
  * Invariants: the policy bytes are kept exactly as given and their SHA-256
  * is the policy hash; every path of file_hashes is registered with the file
  * system before any client connects, so provisioning a file checks its
- * hash; each identity has one client view of the file system (host
+ * hash; every directory the policy grants exists; each identity has one
+ * client view of the file system (host
  * operations on a view are thread-safe, so sessions of the same identity
  * share it); the TLS context exists only once a certificate for the
  * runtime's own key is installed.
@@ -26,7 +27,6 @@
 #include "veil/x509.h"
 
 static veil_error *build_views(veil_runtime *rt) {
-    rt->principal_count = veil_policy_principal_count(rt->policy);
     rt->client_views = calloc(rt->principal_count + 1, sizeof(*rt->client_views));
     VEIL_ENSURE(rt->client_views != NULL, VEIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < rt->principal_count; i++) {
@@ -43,6 +43,41 @@ static veil_error *build_views(veil_runtime *rt) {
         free(grants);
         if (err != NULL)
             return veil_error_wrap(err, "file-system view of %s", p->name);
+    }
+    return NULL;
+}
+
+/* True when the policy names path as a file: a program or a hashed file. */
+static bool policy_file(const veil_runtime *rt, const char *path) {
+    const veil_policy_principal *program;
+    veil_error *err = veil_policy_find_program(rt->policy, path, &program);
+    if (err == NULL)
+        return true;
+    veil_error_free(err);
+    return veil_policy_expected_hash(rt->policy, path) != NULL;
+}
+
+/* Creates the directories the policy grants, as Veracruz pre-opens them:
+ * every absolute grant path is a directory, except a path the policy names
+ * as a file, whose parent is created instead.  So a client may write
+ * /program/app.wasm under a grant on /program/ before any program ran. */
+static veil_error *create_grant_dirs(veil_runtime *rt) {
+    for (size_t i = 0; i < rt->principal_count; i++) {
+        const veil_policy_principal *p = veil_policy_principal_at(rt->policy, i);
+        for (size_t g = 0; g < p->grant_count; g++) {
+            const char *path = p->grants[g].path;
+            if (path[0] != '/')
+                continue; /* stdin, stdout, stderr */
+            char dir[VEIL_VFS_PATH_MAX + 1];
+            snprintf(dir, sizeof(dir), "%s", path);
+            if (policy_file(rt, path)) {
+                char *slash = strrchr(dir, '/');
+                *(slash == dir ? slash + 1 : slash) = '\0';
+            }
+            veil_error *err = veil_vfs_mkdir_p(rt->vfs, dir);
+            if (err != NULL)
+                return veil_error_wrap(err, "creating %s (granted to %s)", dir, p->name);
+        }
     }
     return NULL;
 }
@@ -71,6 +106,7 @@ veil_error *veil_runtime_new(const uint8_t *policy, size_t policy_len,
             veil_policy_parse(policy, policy_len, "global policy", VEIL_POLICY_GLOBAL, &rt->policy);
     if (err == NULL) {
         rt->settings = veil_policy_settings_of(rt->policy);
+        rt->principal_count = veil_policy_principal_count(rt->policy);
         veil_policy_hash_hex(rt->policy, rt->policy_hash_hex);
         veil_vfs_config fs = {.max_bytes = rt->options.fs_max_bytes,
                               .clock_timestamps = rt->settings->enable_clock};
@@ -82,6 +118,8 @@ veil_error *veil_runtime_new(const uint8_t *policy, size_t policy_len,
         if (err != NULL)
             err = veil_error_wrap(err, "file_hashes entry %s", fh->path);
     }
+    if (err == NULL)
+        err = create_grant_dirs(rt);
     if (err == NULL)
         err = build_views(rt);
     if (err == NULL && (rt->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL)

@@ -325,8 +325,12 @@ static veil_error *handle(session_io *io, const veil_frame_header *hdr, bool *st
 static void run_session(veil_session *s) {
     veil_runtime *rt = s->rt;
     s->ssl = SSL_new(rt->ssl_ctx);
-    if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1) {
-        VEIL_WARN(RUNTIME_COMPONENT, "cannot set up TLS for a client");
+    veil_error *setup = s->ssl == NULL ? veil_error_new(VEIL_ENOMEM, "out of memory")
+                                       : veil_ssl_attach_fd(s->ssl, s->fd);
+    if (setup != NULL) {
+        VEIL_WARN(RUNTIME_COMPONENT, "cannot set up TLS for a client: %s",
+                  veil_error_message(setup));
+        veil_error_free(setup);
         return;
     }
     int rc = SSL_accept(s->ssl);

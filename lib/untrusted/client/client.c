@@ -251,10 +251,30 @@ static veil_error *tls_setup(veil_client *c, const veil_client_trust *trust,
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_mode(c->ctx, SSL_MODE_AUTO_RETRY);
     c->ssl = SSL_new(c->ctx);
-    VEIL_ENSURE(c->ssl != NULL && SSL_set_fd(c->ssl, c->fd) == 1, VEIL_ENOMEM,
-                "cannot create a TLS connection");
+    VEIL_ENSURE(c->ssl != NULL, VEIL_ENOMEM, "cannot create a TLS connection");
+    VEIL_TRY(veil_ssl_attach_fd(c->ssl, c->fd));
     veil_ssl_stream_init(c->ssl, &c->stream);
     return NULL;
+}
+
+/* A runtime that refuses the client's certificate sends an alert and
+ * closes; when the first request already failed to go out, the alert is
+ * still waiting to be read and says why. */
+static veil_error *refusal_reason(veil_client *c, veil_error *err) {
+    if (strstr(veil_error_message(err), "writing to the TLS connection") == NULL)
+        return err;
+    uint8_t byte;
+    size_t n;
+    int rc = SSL_read_ex(c->ssl, &byte, 1, &n);
+    if (rc == 1)
+        return err;
+    veil_error *alert = explain(veil_ssl_failure(c->ssl, rc, "the runtime ended the connection"));
+    if (strstr(veil_error_message(alert), "alert") == NULL) {
+        veil_error_free(alert);
+        return err;
+    }
+    veil_error_free(err);
+    return alert;
 }
 
 veil_error *veil_client_connect_fd(int fd, const veil_client_trust *trust,
@@ -288,8 +308,8 @@ veil_error *veil_client_connect_fd(int fd, const veil_client_trust *trust,
     }
     /* 5. The policy the runtime holds is the client's. */
     uint8_t hash[VEIL_SHA256_LEN];
-    if (err == NULL)
-        err = veil_client_policy(c, hash, NULL, NULL);
+    if (err == NULL && (err = veil_client_policy(c, hash, NULL, NULL)) != NULL)
+        err = refusal_reason(c, err);
     if (err == NULL && !veil_ct_equal(hash, trust->policy_hash, VEIL_SHA256_LEN)) {
         char got[VEIL_SHA256_HEX_LEN + 1], want[VEIL_SHA256_HEX_LEN + 1];
         veil_hex_encode(hash, sizeof(hash), got);

@@ -84,17 +84,17 @@ static char *make_policy(world *w, uint64_t fuel, size_t *len) {
     char mhex[65];
     veil_hex_encode(w->measurement, 32, mhex);
     char *app_hash = hex_of(w->app, w->app_len), *spin_hash = hex_of(w->spin, w->spin_len);
-    json_t *ids = json_pack(
-        "[{s:s,s:i,s:[o]},{s:s,s:i,s:b,s:[o,o,o,o,o]},{s:s,s:i,s:[o]}]", "certificate",
-        w->cert_pem[PROXY], "id", 0, "file_rights", grant("/s3_app_input/", VEIL_RIGHTS_W),
-        "certificate", w->cert_pem[OWNER], "id", 1, "may_shutdown", 1, "file_rights",
-        grant("/user_input/", VEIL_RIGHTS_W), grant("/program/", VEIL_RIGHTS_X),
-        grant("/output/", VEIL_RIGHTS_R), grant("stdout", VEIL_RIGHTS_R),
-        grant("stderr", VEIL_RIGHTS_R), "certificate", w->cert_pem[LOADER], "id", 2,
-        "file_rights", grant("/program/", VEIL_RIGHTS_W));
+    json_t *ids =
+        json_pack("[{s:s,s:i,s:[o]},{s:s,s:i,s:b,s:[o,o,o,o,o]},{s:s,s:i,s:[o]}]", "certificate",
+                  w->cert_pem[PROXY], "id", 0, "file_rights",
+                  grant("/s3_app_input/", VEIL_RIGHTS_W), "certificate", w->cert_pem[OWNER], "id",
+                  1, "may_shutdown", 1, "file_rights", grant("/user_input/", VEIL_RIGHTS_W),
+                  grant("/program/", VEIL_RIGHTS_X), grant("/output/", VEIL_RIGHTS_R),
+                  grant("stdout", VEIL_RIGHTS_R), grant("stderr", VEIL_RIGHTS_R), "certificate",
+                  w->cert_pem[LOADER], "id", 2, "file_rights", grant("/program/", VEIL_RIGHTS_W));
     json_t *programs = json_pack(
-        "[{s:s,s:i,s:[o,o,o,o,o]},{s:s,s:i,s:[o]}]", "program_file_name", "/program/app.wasm",
-        "id", 0, "file_rights", grant("/s3_app_input/", VEIL_RIGHTS_R),
+        "[{s:s,s:i,s:[o,o,o,o,o]},{s:s,s:i,s:[o]}]", "program_file_name", "/program/app.wasm", "id",
+        0, "file_rights", grant("/s3_app_input/", VEIL_RIGHTS_R),
         grant("/user_input/", VEIL_RIGHTS_R), grant("/output/", VEIL_RIGHTS_RW),
         grant("stdout", VEIL_RIGHTS_W), grant("stderr", VEIL_RIGHTS_W), "program_file_name",
         "/program/spin.wasm", "id", 1, "file_rights", grant("stdout", VEIL_RIGHTS_W));
@@ -103,8 +103,8 @@ static char *make_policy(world *w, uint64_t fuel, size_t *len) {
         "i,s:b,s:b,s:I}",
         "identities", ids, "programs", programs, "file_hashes", "file_path", "/program/app.wasm",
         "hash", app_hash, "file_path", "/program/spin.wasm", "hash", spin_hash,
-        "veracruz_server_url", "127.0.0.1:3011", "proxy_attestation_server_url",
-        "127.0.0.1:3010", "proxy_service_cert", pas_pem, "runtime_manager_hash_linux", mhex,
+        "veracruz_server_url", "127.0.0.1:3011", "proxy_attestation_server_url", "127.0.0.1:3010",
+        "proxy_service_cert", pas_pem, "runtime_manager_hash_linux", mhex,
         "runtime_manager_hash_nitro", "enclave_cert_expiry", "year", 2030, "month", 1, "day", 1,
         "hour", 0, "minute", 0, "ciphersuite", "TLS1_3_CHACHA20_POLY1305_SHA256",
         "execution_strategy", "Interpretation", "max_memory_mib", 256, "enable_clock", 0, "debug",
@@ -130,8 +130,8 @@ static void certify(world *w, veil_runtime *rt) {
     assert_ok(veil_pas_nonce_new(w->pas, nonce_hex));
     assert_ok(veil_hex_decode(nonce_hex, 64, nonce, 32, &n));
     veil_sha256(csr, csr_len, h);
-    assert_ok(veil_pas_software_evidence_build("dev", w->device, nonce, 32, w->measurement, h,
-                                               &ev, &ev_len));
+    assert_ok(veil_pas_software_evidence_build("dev", w->device, nonce, 32, w->measurement, h, &ev,
+                                               &ev_len));
     char *pem;
     assert_ok(veil_pas_finish(w->pas, nonce_hex, "software", ev, ev_len, csr, csr_len, &pem));
     X509 *leaf;
@@ -300,7 +300,8 @@ static void test_rights(void **state) {
                "principal 'identity 1': write '/output/x'");
     assert_err(read_bytes(proxy, "stdout", &out), VEIL_EPERM, "identity 0 lacks fd_read on stdout");
     assert_err(veil_client_execute(loader, "/program/app.wasm", &code, buf_sink, &out, NULL, NULL),
-               VEIL_EPERM, "identity 2 lacks fd_read on stdout (it asked for the program's stdout)");
+               VEIL_EPERM,
+               "identity 2 lacks fd_read on stdout (it asked for the program's stdout)");
     assert_err(write_bytes(owner, "stdout", "k", 1, false), VEIL_EINVAL, "cannot be written");
     /* The connection stays usable after refusals. */
     assert_ok(write_bytes(proxy, "/s3_app_input/ok", "k", 1, false));
@@ -473,7 +474,10 @@ static void test_concurrent_clients(void **state) {
 
 static void test_busy_execution(void **state) {
     world *w = *state;
-    veil_client *owner = client_as(w, OWNER), *proxy = client_as(w, PROXY);
+    veil_client *owner = client_as(w, OWNER), *proxy = client_as(w, PROXY),
+                *loader = client_as(w, LOADER);
+    assert_ok(write_bytes(loader, "/program/app.wasm", w->app, w->app_len, false));
+    veil_client_close(loader);
     /* Stand in for a long execution: hold the execution slot. */
     pthread_mutex_lock(&w->rt->exec_lock);
     pthread_mutex_lock(&w->rt->lock);
@@ -481,8 +485,7 @@ static void test_busy_execution(void **state) {
     pthread_mutex_unlock(&w->rt->lock);
     uint32_t code;
     assert_err(veil_client_execute(owner, "/program/app.wasm", &code, NULL, NULL, NULL, NULL),
-               VEIL_EBUSY,
-               "busy: another execution is running (/program/app.wasm for identity 1)");
+               VEIL_EBUSY, "busy: another execution is running (/program/app.wasm for identity 1)");
     /* Other sessions go on reading and writing meanwhile. */
     assert_ok(write_bytes(proxy, "/s3_app_input/during.bin", "abc", 3, false));
     assert_ok(write_bytes(owner, "/user_input/during.bin", "abc", 3, false));
