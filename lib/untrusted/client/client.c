@@ -28,6 +28,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "veil/client.h"
 #include "veil/encoding.h"
@@ -77,12 +78,22 @@ veil_error *veil_client_check_certificate(const veil_client_trust *trust, X509 *
     X509_STORE_free(store);
     ERR_clear_error();
     if (!ok) {
+        /* Every PAS CA has the same name: the key identifiers tell them apart. */
+        char got_id[2 * 32 + 1] = "none", want_id[2 * 32 + 1] = "none";
+        const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(cert);
+        const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(trust->pas_cert);
+        if (aki != NULL && ASN1_STRING_length(aki) <= 32)
+            veil_hex_encode(ASN1_STRING_get0_data(aki), (size_t)ASN1_STRING_length(aki), got_id);
+        if (ski != NULL && ASN1_STRING_length(ski) <= 32)
+            veil_hex_encode(ASN1_STRING_get0_data(ski), (size_t)ASN1_STRING_length(ski), want_id);
         X509_NAME_oneline(X509_get_issuer_name(cert), subject, sizeof(subject));
         X509_NAME_oneline(X509_get_subject_name(trust->pas_cert), expected, sizeof(expected));
         return veil_error_new(VEIL_EATTEST,
-                              "check 1 (chain) failed: the runtime's certificate (issuer %s) does "
-                              "not chain to the policy's proxy_service_cert (%s): %s",
-                              subject, expected, X509_verify_cert_error_string(verify_error));
+                              "check 1 (chain) failed: the runtime's certificate (issuer %s, key "
+                              "id %s) does not chain to the policy's proxy_service_cert (%s, key "
+                              "id %s): %s",
+                              subject, got_id, expected, want_id,
+                              X509_verify_cert_error_string(verify_error));
     }
     /* 2. Valid now. */
     int64_t not_before, not_after;
