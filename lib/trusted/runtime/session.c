@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -23,6 +24,8 @@
 #include "veil/log.h"
 #include "veil/protocol.h"
 #include "veil/wasi_rights.h"
+
+enum { HANDSHAKE_TIMEOUT_S = 30 };
 
 typedef struct session_io {
     veil_session *s;
@@ -333,7 +336,15 @@ static void run_session(veil_session *s) {
         veil_error_free(setup);
         return;
     }
+    /* A peer that never completes the handshake must not hold a session
+     * slot: the handshake has HANDSHAKE_TIMEOUT_S, the session after it
+     * none (a client may think between requests). */
+    struct timeval limit = {HANDSHAKE_TIMEOUT_S, 0}, none = {0, 0};
+    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
     int rc = SSL_accept(s->ssl);
+    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+    setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
     if (rc != 1) {
         veil_error *err = veil_ssl_failure(s->ssl, rc, "TLS handshake with a client failed");
         VEIL_WARN(RUNTIME_COMPONENT, "%s", veil_error_message(err));
