@@ -235,7 +235,12 @@ expect_fail "permission-denied: identity 0 may not shut the instance down" clien
 start_host other-ca policy.json "$pas2_port"
 port="$(wait_port other-ca.port "$host_pid")"
 expect_fail "check 1 (chain) failed" client owner policy-hash
-kill "$host_pid"
+# the host stops its runtime on a signal and says how it ended
+kill -TERM "$host_pid"
+wait_exit "$host_pid"
+[[ $status == 0 ]] || fail "the host ended with status $status after SIGTERM"
+grep -q "stopped; the runtime exited with status 0" other-ca.log || fail "other-ca.log"
+echo "ok: on SIGTERM the host stopped the runtime, which exited with status 0"
 # a runtime whose measurement is not the policy's runtime_manager_hash_linux
 make_policy wrong-hash.json pas/ca-cert.pem \
     "1111111111111111111111111111111111111111111111111111111111111111" 2030
