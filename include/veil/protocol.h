@@ -155,7 +155,9 @@ VEIL_NODISCARD veil_error *veil_proto_response_encode(const veil_proto_response 
 /* A failure response for an error (status from its code, its message
  * truncated to VEIL_PROTO_MAX_MESSAGE). */
 VEIL_NODISCARD veil_error *veil_proto_response_from_error(const veil_error *err, veil_buf *payload);
-/* Turns a failure response back into an error with the matching code. */
+/* Turns a failure response back into an error with the matching code and
+ * the runtime's message (prefixed with the status name when the code's
+ * name does not already say it). */
 VEIL_NODISCARD veil_error *veil_proto_response_error(const veil_proto_response *resp);
 
 /* LIST body: DATA frames holding whole entries: u8 filetype (WASI),

@@ -314,9 +314,13 @@ veil_error *veil_proto_response_from_error(const veil_error *err, veil_buf *payl
 veil_error *veil_proto_response_error(const veil_proto_response *resp) {
     if (resp->status == VEIL_STATUS_OK)
         return NULL;
-    return veil_error_new(veil_proto_status_to_code(resp->status), "%s: %.*s",
-                          veil_proto_status_name(resp->status), (int)resp->message_len,
-                          resp->message);
+    veil_code code = veil_proto_status_to_code(resp->status);
+    /* The code already says "permission-denied"; name the status only when
+     * it says more than the code ("shutting-down", "bad-request"). */
+    if (strcmp(veil_proto_status_name(resp->status), veil_code_name(code)) == 0)
+        return veil_error_new(code, "%.*s", (int)resp->message_len, resp->message);
+    return veil_error_new(code, "%s: %.*s", veil_proto_status_name(resp->status),
+                          (int)resp->message_len, resp->message);
 }
 
 veil_error *veil_proto_list_entry_encode(const veil_proto_list_entry *entry, veil_buf *out) {

@@ -112,7 +112,12 @@ static void test_response_round_trip(void **state) {
     assert_int_equal(got.status, VEIL_STATUS_PERMISSION_DENIED);
     assert_false(got.has_digest);
     assert_err(veil_proto_response_error(&got), VEIL_EPERM,
-               "permission-denied: identity 1 lacks fd_write on /output/x");
+               "identity 1 lacks fd_write on /output/x");
+
+    /* A status the code does not name keeps its name in the message. */
+    veil_proto_response down = {
+        .status = VEIL_STATUS_SHUTTING_DOWN, .message = "bye", .message_len = 3};
+    assert_err(veil_proto_response_error(&down), VEIL_EBUSY, "shutting-down: bye");
 
     /* A digest of the wrong length is refused. */
     b.data[b.len - 1] = 5;

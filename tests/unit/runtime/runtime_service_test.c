@@ -289,7 +289,7 @@ static void test_rights(void **state) {
     veil_buf out;
     veil_buf_init(&out, 0);
     assert_err(write_bytes(proxy, "/user_input/key.bin", "k", 1, false), VEIL_EPERM,
-               "permission-denied: principal 'identity 0': write '/user_input/key.bin'");
+               "principal 'identity 0': write '/user_input/key.bin'");
     assert_err(read_bytes(proxy, "/s3_app_input/x", &out), VEIL_EPERM, "'identity 0'");
     uint32_t code;
     assert_err(veil_client_execute(proxy, "/program/app.wasm", &code, NULL, NULL, NULL, NULL),
@@ -322,7 +322,7 @@ static void test_hashes(void **state) {
     memcpy(tampered, w->app, w->app_len);
     tampered[w->app_len / 2] ^= 1;
     assert_err(write_bytes(loader, "/program/app.wasm", tampered, w->app_len, false), VEIL_EHASH,
-               "hash-mismatch: principal 'identity 2': write '/program/app.wasm': content has "
+               "principal 'identity 2': write '/program/app.wasm': content has "
                "SHA-256");
     free(tampered);
     /* The verified program is still there and runs (and, without its
@@ -485,7 +485,7 @@ static void test_busy_execution(void **state) {
     pthread_mutex_unlock(&w->rt->lock);
     uint32_t code;
     assert_err(veil_client_execute(owner, "/program/app.wasm", &code, NULL, NULL, NULL, NULL),
-               VEIL_EBUSY, "busy: another execution is running (/program/app.wasm for identity 1)");
+               VEIL_EBUSY, "another execution is running (/program/app.wasm for identity 1)");
     /* Other sessions go on reading and writing meanwhile. */
     assert_ok(write_bytes(proxy, "/s3_app_input/during.bin", "abc", 3, false));
     assert_ok(write_bytes(owner, "/user_input/during.bin", "abc", 3, false));
@@ -501,7 +501,7 @@ static void test_runaway(void **state) {
     uint32_t code;
     assert_err(veil_client_execute(owner, "/program/spin.wasm", &code, NULL, NULL, NULL, NULL),
                VEIL_ELIMIT,
-               "limit-exceeded: program /program/spin.wasm was stopped: it used up its fuel of "
+               "program /program/spin.wasm was stopped: it used up its fuel of "
                "20000000 (max_execution_fuel)");
     /* The instance goes on serving, and can run programs again. */
     assert_ok(write_bytes(owner, "/user_input/after.bin", "x", 1, false));
