@@ -144,7 +144,7 @@ veil_vfs_walk(veil_vfs *vfs, const char *path,
 /* ---- views ---- */
 
 typedef struct veil_vfs_grant {
-    const char *path; /* absolute directory path, or "stdin" / "stdout" / "stderr" */
+    const char *path; /* absolute path of a directory or file, or "stdin" / "stdout" / "stderr" */
     uint64_t base_rights;
     uint64_t inheriting_rights;
 } veil_vfs_grant;
@@ -158,13 +158,22 @@ typedef struct veil_vfs_stdio {
     void *user;
 } veil_vfs_stdio;
 
-/* Builds a principal's view.  Grant directories that do not exist are
- * created; a grant path that exists but is not a directory, a duplicate
- * grant or a relative path is an error.  `principal` names the view in
- * messages; stdio may be NULL. */
+/* Builds a program's view: every grant naming a directory is pre-opened
+ * (fds 3.. in sorted path order), and grant paths that do not exist yet are
+ * created as directories (as Veracruz does: programs are granted
+ * directories).  A grant naming an existing file is not pre-opened; it
+ * still gives rights on that file to host operations.  A duplicate grant or
+ * a relative path is an error.  `principal` names the view in messages;
+ * stdio may be NULL. */
 VEIL_NODISCARD veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal,
                                              const veil_vfs_grant *grants, size_t grant_count,
                                              const veil_vfs_stdio *stdio, veil_vfs_view **out);
+/* Builds a client's view, for host operations only: nothing is pre-opened
+ * or created; a grant may name a directory or a file that does not exist
+ * yet.  Its descriptor table holds only stdio without rights. */
+VEIL_NODISCARD veil_error *veil_vfs_client_view_new(veil_vfs *vfs, const char *principal,
+                                                    const veil_vfs_grant *grants,
+                                                    size_t grant_count, veil_vfs_view **out);
 void veil_vfs_view_free(veil_vfs_view *view);
 const char *veil_vfs_view_principal(const veil_vfs_view *view);
 
@@ -281,8 +290,12 @@ veil_wasi_errno veil_vfs_path_unlink_file(veil_vfs_view *view, uint32_t dirfd, c
  *
  * Paths are absolute and normalized ("/output/result.json": no ".", "..",
  * empty components or trailing slash).  The longest grant that contains the
- * path decides the rights: its base rights act on its directory, its
- * inheriting rights on what is opened below.  Needed rights:
+ * path (whole components) decides the rights: its base rights act on its
+ * directory, its inheriting rights on what is opened below (for a grant
+ * naming a file, both apply to the file).  Grants are looked up by path
+ * when the operation runs: the grant path itself must consist of
+ * directories (a symbolic link on it is ENOTCAPABLE), and the rest of the
+ * path is resolved inside the granted directory.  Needed rights:
  *   write (create or truncate): path_open, path_create_file when the file is
  *       new, path_filestat_set_size when it exists; fd_write inheriting
  *   append: path_open, path_create_file when the file is new; fd_write

@@ -52,7 +52,6 @@ typedef struct host_target {
     const char *grant_path;
     uint64_t base;
     uint64_t inheriting;
-    vfs_node *grant_dir;
     const char *rel; /* path inside the grant ("" for the grant itself) */
 } host_target;
 
@@ -67,8 +66,7 @@ static veil_error *host_locate(veil_vfs_view *view, const char *op, const char *
     for (size_t i = 0; i < vfs_view_grant_count(view); i++) {
         const char *gpath;
         uint64_t base, inheriting;
-        vfs_node *dir;
-        vfs_view_grant(view, i, &gpath, &base, &inheriting, &dir);
+        vfs_view_grant(view, i, &gpath, &base, &inheriting);
         size_t glen = strlen(gpath);
         bool match;
         if (glen == 1)
@@ -81,7 +79,6 @@ static veil_error *host_locate(veil_vfs_view *view, const char *op, const char *
             out->grant_path = gpath;
             out->base = base;
             out->inheriting = inheriting;
-            out->grant_dir = dir;
             const char *rel = path + (glen == 1 ? 1 : glen);
             if (*rel == '/')
                 rel++;
@@ -148,14 +145,51 @@ static veil_error *errno_error(veil_vfs_view *view, const char *op, const char *
                           veil_vfs_view_principal(view), op, path, why);
 }
 
-/* Resolves a located target (locked).  An empty rel is the grant dir. */
-static veil_wasi_errno host_resolve(const host_target *t, bool follow, vfs_resolved *r) {
+/* Resolves a located target (locked).  The grant path is walked from the
+ * root through directories only; the rest is resolved inside the grant.
+ * For the grant path itself (empty rel), dir/name are its parent and last
+ * component, so a grant may name a file that does not exist yet. */
+static veil_wasi_errno host_resolve(veil_vfs *vfs, const host_target *t, bool follow,
+                                    vfs_resolved *r) {
+    vfs_node *cur = vfs->root;
+    const char *p = t->grant_path;
+    memset(r, 0, sizeof(*r));
+    r->node = cur;
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *s = p;
+        while (*p != '\0' && *p != '/')
+            p++;
+        size_t n = (size_t)(p - s);
+        bool last = *p == '\0';
+        if (cur->type != VEIL_WASI_FILETYPE_DIRECTORY)
+            return VEIL_WASI_ENOTDIR;
+        vfs_entry *e = vfs_dir_find(cur, s, n, NULL);
+        vfs_node *child = e != NULL ? e->node : NULL;
+        if (child != NULL && child->type == VEIL_WASI_FILETYPE_SYMBOLIC_LINK)
+            return VEIL_WASI_ENOTCAPABLE;
+        if (last && t->rel[0] == '\0') {
+            r->dir = cur;
+            r->node = child;
+            r->name_len = n;
+            memcpy(r->name, s, n);
+            r->name[n] = '\0';
+            return VEIL_WASI_ESUCCESS;
+        }
+        if (child == NULL)
+            return VEIL_WASI_ENOENT;
+        cur = child;
+    }
     if (t->rel[0] == '\0') {
-        memset(r, 0, sizeof(*r));
-        r->node = t->grant_dir;
+        r->node = cur; /* the root */
         return VEIL_WASI_ESUCCESS;
     }
-    return vfs_resolve(t->grant_dir, t->rel, strlen(t->rel), follow, r);
+    if (cur->type != VEIL_WASI_FILETYPE_DIRECTORY)
+        return VEIL_WASI_ENOTDIR;
+    return vfs_resolve(cur, t->rel, strlen(t->rel), follow, r);
 }
 
 /* ---- streamed writes ---- */
@@ -202,8 +236,6 @@ veil_error *veil_vfs_write_begin(veil_vfs_view *view, const char *path, veil_vfs
     host_target t;
     VEIL_TRY(host_locate(view, op, path, &t));
     VEIL_TRY(need_rights(view, op, path, &t, VEIL_RIGHT_PATH_OPEN, VEIL_RIGHT_FD_WRITE));
-    VEIL_ENSURE(t.rel[0] != '\0', VEIL_EINVAL, "principal '%s': %s '%s': is a directory",
-                veil_vfs_view_principal(view), op, path);
     veil_vfs *vfs = vfs_view_fs(view);
     veil_vfs_writer *w = calloc(1, sizeof(*w));
     if (w == NULL)
@@ -226,7 +258,7 @@ veil_error *veil_vfs_write_begin(veil_vfs_view *view, const char *path, veil_vfs
         memcpy(w->expected, hash->sha256, VEIL_SHA256_LEN);
     }
     vfs_resolved r;
-    veil_wasi_errno werr = host_resolve(&t, true, &r);
+    veil_wasi_errno werr = host_resolve(vfs, &t, true, &r);
     if (werr == VEIL_WASI_ESUCCESS && (r.dir == NULL || r.trailing_slash))
         werr = VEIL_WASI_EISDIR;
     if (werr == VEIL_WASI_ESUCCESS && r.node != NULL &&
@@ -443,7 +475,7 @@ veil_error *veil_vfs_read_open(veil_vfs_view *view, const char *path, veil_vfs_r
     veil_vfs *vfs = vfs_view_fs(view);
     vfs_resolved r;
     vfs_lock(vfs);
-    veil_wasi_errno werr = host_resolve(&t, true, &r);
+    veil_wasi_errno werr = host_resolve(vfs, &t, true, &r);
     if (werr == VEIL_WASI_ESUCCESS && r.node == NULL)
         werr = VEIL_WASI_ENOENT;
     if (werr == VEIL_WASI_ESUCCESS && r.node->type != VEIL_WASI_FILETYPE_REGULAR_FILE)
@@ -525,7 +557,7 @@ veil_error *veil_vfs_stat(veil_vfs_view *view, const char *path, veil_vfs_filest
     veil_vfs *vfs = vfs_view_fs(view);
     vfs_resolved r;
     vfs_lock(vfs);
-    veil_wasi_errno werr = host_resolve(&t, true, &r);
+    veil_wasi_errno werr = host_resolve(vfs, &t, true, &r);
     if (werr == VEIL_WASI_ESUCCESS && r.node == NULL)
         werr = VEIL_WASI_ENOENT;
     if (werr == VEIL_WASI_ESUCCESS)
@@ -555,7 +587,7 @@ veil_error *veil_vfs_list(veil_vfs_view *view, const char *path, veil_vfs_list_e
     veil_vfs *vfs = vfs_view_fs(view);
     vfs_resolved r;
     vfs_lock(vfs);
-    veil_wasi_errno werr = host_resolve(&t, true, &r);
+    veil_wasi_errno werr = host_resolve(vfs, &t, true, &r);
     if (werr == VEIL_WASI_ESUCCESS && r.node == NULL)
         werr = VEIL_WASI_ENOENT;
     if (werr == VEIL_WASI_ESUCCESS && r.node->type != VEIL_WASI_FILETYPE_DIRECTORY)
@@ -597,7 +629,7 @@ veil_error *veil_vfs_check_execute(veil_vfs_view *view, const char *path) {
     veil_vfs *vfs = vfs_view_fs(view);
     vfs_resolved r;
     vfs_lock(vfs);
-    veil_wasi_errno werr = host_resolve(&t, true, &r);
+    veil_wasi_errno werr = host_resolve(vfs, &t, true, &r);
     if (werr == VEIL_WASI_ESUCCESS && r.node == NULL)
         werr = VEIL_WASI_ENOENT;
     if (werr == VEIL_WASI_ESUCCESS && r.node->type != VEIL_WASI_FILETYPE_REGULAR_FILE)

@@ -233,9 +233,32 @@ static veil_error *view_add_fd(veil_vfs_view *view, vfs_fd fd) {
     return NULL;
 }
 
-veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal, const veil_vfs_grant *grants,
-                              size_t grant_count, const veil_vfs_stdio *stdio,
-                              veil_vfs_view **out) {
+/* Looks a normalized absolute path up from the root without following
+ * symbolic links (locked); NULL when it does not exist. */
+static vfs_node *lookup_abs(veil_vfs *vfs, const char *path) {
+    vfs_node *cur = vfs->root;
+    const char *p = path;
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *s = p;
+        while (*p != '\0' && *p != '/')
+            p++;
+        if (cur->type != VEIL_WASI_FILETYPE_DIRECTORY)
+            return NULL;
+        vfs_entry *e = vfs_dir_find(cur, s, (size_t)(p - s), NULL);
+        if (e == NULL)
+            return NULL;
+        cur = e->node;
+    }
+    return cur;
+}
+
+static veil_error *view_create(veil_vfs *vfs, const char *principal, const veil_vfs_grant *grants,
+                               size_t grant_count, const veil_vfs_stdio *stdio, bool preopen,
+                               veil_vfs_view **out) {
     *out = NULL;
     veil_vfs_view *view = calloc(1, sizeof(*view));
     if (view == NULL)
@@ -294,8 +317,10 @@ veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal, const veil_v
     qsort(view->grants, view->grant_count, sizeof(*view->grants), grant_cmp);
 
     vfs_lock(vfs);
-    for (size_t i = 0; i < view->grant_count; i++) {
-        vfs_node *dir;
+    for (size_t i = 0; preopen && i < view->grant_count; i++) {
+        vfs_node *dir = lookup_abs(vfs, view->grants[i].path);
+        if (dir != NULL && dir->type != VEIL_WASI_FILETYPE_DIRECTORY)
+            continue; /* a grant on a file: rights for host operations only */
         veil_wasi_errno werr = mkdir_p_locked(vfs, view->grants[i].path, &dir);
         if (werr != VEIL_WASI_ESUCCESS) {
             vfs_unlock(vfs);
@@ -317,6 +342,8 @@ veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal, const veil_v
     }
     for (size_t i = 0; i < view->grant_count; i++) {
         vfs_grant *g = &view->grants[i];
+        if (g->dir == NULL)
+            continue;
         char *name;
         err = veil_strdup(g->path, &name);
         if (err != NULL)
@@ -343,6 +370,18 @@ veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal, const veil_v
 fail:
     veil_vfs_view_free(view);
     return err;
+}
+
+veil_error *veil_vfs_view_new(veil_vfs *vfs, const char *principal, const veil_vfs_grant *grants,
+                              size_t grant_count, const veil_vfs_stdio *stdio,
+                              veil_vfs_view **out) {
+    return view_create(vfs, principal, grants, grant_count, stdio, true, out);
+}
+
+veil_error *veil_vfs_client_view_new(veil_vfs *vfs, const char *principal,
+                                     const veil_vfs_grant *grants, size_t grant_count,
+                                     veil_vfs_view **out) {
+    return view_create(vfs, principal, grants, grant_count, NULL, false, out);
 }
 
 void veil_vfs_view_free(veil_vfs_view *view) {
@@ -383,11 +422,10 @@ size_t vfs_view_grant_count(const veil_vfs_view *view) {
 }
 
 void vfs_view_grant(const veil_vfs_view *view, size_t i, const char **path, uint64_t *base,
-                    uint64_t *inheriting, vfs_node **dir) {
+                    uint64_t *inheriting) {
     *path = view->grants[i].path;
     *base = view->grants[i].base;
     *inheriting = view->grants[i].inheriting;
-    *dir = view->grants[i].dir;
 }
 
 /* ---- descriptor table ---- */

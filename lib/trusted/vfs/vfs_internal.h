@@ -138,7 +138,7 @@ bool vfs_abs_path_valid(const char *path);
 veil_vfs *vfs_view_fs(veil_vfs_view *view);
 size_t vfs_view_grant_count(const veil_vfs_view *view);
 void vfs_view_grant(const veil_vfs_view *view, size_t i, const char **path, uint64_t *base,
-                    uint64_t *inheriting, vfs_node **dir);
+                    uint64_t *inheriting);
 /* Looks up a directory descriptor that has every right in `need`. */
 veil_wasi_errno vfs_view_dirfd(veil_vfs_view *view, uint32_t fd, uint64_t need, vfs_node **dir,
                                uint64_t *inheriting);

@@ -134,9 +134,67 @@ static void test_preopens_sorted(void **state) {
     veil_vfs_grant dup_std[] = {{"stdout", 1, 1}, {"stdout", 1, 1}};
     assert_err(veil_vfs_view_new(vfs, "p", dup_std, 2, NULL, &view), VEIL_EINVAL, "two grants");
     assert_ok(veil_vfs_put_file(vfs, "/output/file", "x", 1));
-    veil_vfs_grant on_file[] = {{"/output/file", 1, 1}};
-    assert_err(veil_vfs_view_new(vfs, "p", on_file, 1, NULL, &view), VEIL_EINVAL,
-               "cannot use '/output/file' as a directory");
+    /* A grant on an existing file is not pre-opened, but gives rights on it. */
+    veil_vfs_grant on_file[] = {{"/output/file", VEIL_RIGHTS_R, VEIL_RIGHTS_R}};
+    assert_ok(veil_vfs_view_new(vfs, "p", on_file, 1, NULL, &view));
+    assert_int_equal(veil_vfs_fd_prestat(view, 3, &name, &len), VEIL_WASI_EBADF);
+    uint8_t *data;
+    assert_ok(veil_vfs_read(view, "/output/file", 10, &data, &len));
+    assert_int_equal(len, 1);
+    free(data);
+    assert_err(veil_vfs_read(view, "/output/other", 10, &data, &len), VEIL_EPERM,
+               "no rights on this path");
+    veil_vfs_view_free(view);
+    veil_vfs_free(vfs);
+}
+
+/* Client views create nothing; grants are looked up by path when used. */
+static void test_client_views(void **state) {
+    (void)state;
+    veil_vfs *vfs;
+    assert_ok(veil_vfs_new(NULL, &vfs));
+    veil_vfs_grant grants[] = {{"/output/result.json", VEIL_RIGHTS_RW, VEIL_RIGHTS_RW},
+                               {"/input", VEIL_RIGHTS_W, VEIL_RIGHTS_W}};
+    veil_vfs_view *c;
+    assert_ok(veil_vfs_client_view_new(vfs, "client", grants, 2, &c));
+    veil_vfs_filestat st;
+    veil_vfs_grant root = {"/", VEIL_RIGHTS_ALL, VEIL_RIGHTS_ALL};
+    veil_vfs_view *admin;
+    assert_ok(veil_vfs_client_view_new(vfs, "admin", &root, 1, &admin));
+    assert_err(veil_vfs_stat(admin, "/output", &st), VEIL_ENOENT, "no such file");
+    assert_err(veil_vfs_stat(admin, "/input", &st), VEIL_ENOENT, "no such file");
+    assert_int_equal(veil_vfs_fd_prestat(c, 3, &(const char *){0}, &(size_t){0}), VEIL_WASI_EBADF);
+    /* The grant's directories appear later; then the grant applies. */
+    assert_err(veil_vfs_write(c, "/input/clip", VEIL_VFS_WRITE_TRUNCATE, "x", 1), VEIL_ENOENT,
+               "no such file");
+    assert_err(veil_vfs_write(c, "/output/result.json", VEIL_VFS_WRITE_TRUNCATE, "x", 1),
+               VEIL_ENOENT, "no such file");
+    assert_ok(veil_vfs_mkdir_p(vfs, "/input"));
+    assert_ok(veil_vfs_mkdir_p(vfs, "/output"));
+    assert_ok(veil_vfs_write(c, "/input/clip", VEIL_VFS_WRITE_TRUNCATE, "x", 1));
+    /* A file grant: that file, nothing beside it. */
+    assert_ok(veil_vfs_write(c, "/output/result.json", VEIL_VFS_WRITE_TRUNCATE, "{}", 2));
+    uint8_t *data;
+    size_t len;
+    assert_ok(veil_vfs_read(c, "/output/result.json", 10, &data, &len));
+    assert_int_equal(len, 2);
+    free(data);
+    assert_err(veil_vfs_write(c, "/output/other.json", VEIL_VFS_WRITE_TRUNCATE, "x", 1), VEIL_EPERM,
+               "no rights on this path");
+    assert_err(veil_vfs_list(c, "/output", &(veil_vfs_list_entry *){0}, &(size_t){0}), VEIL_EPERM,
+               "no rights on this path");
+    /* A directory grant replaced by a symbolic link is not followed. */
+    assert_ok(veil_vfs_mkdir_p(vfs, "/elsewhere"));
+    veil_vfs_view *p;
+    veil_vfs_grant pg = {"/", VEIL_RIGHTS_ALL, VEIL_RIGHTS_ALL};
+    assert_ok(veil_vfs_view_new(vfs, "program", &pg, 1, NULL, &p));
+    assert_int_equal(veil_vfs_path_rename(p, 3, "input", 5, 3, "old", 3), VEIL_WASI_ESUCCESS);
+    assert_int_equal(veil_vfs_path_symlink(p, "elsewhere", 9, 3, "input", 5), VEIL_WASI_ESUCCESS);
+    assert_err(veil_vfs_write(c, "/input/clip", VEIL_VFS_WRITE_TRUNCATE, "x", 1), VEIL_EPERM,
+               "leaves the granted directory");
+    veil_vfs_view_free(p);
+    veil_vfs_view_free(admin);
+    veil_vfs_view_free(c);
     veil_vfs_free(vfs);
 }
 
@@ -1231,6 +1289,7 @@ static void test_names(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_preopens_sorted),
+        cmocka_unit_test(test_client_views),
         cmocka_unit_test(test_path_escapes),
         cmocka_unit_test(test_symlinks),
         cmocka_unit_test(test_read_write_seek),
