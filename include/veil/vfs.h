@@ -141,6 +141,20 @@ VEIL_NODISCARD veil_error *
 veil_vfs_walk(veil_vfs *vfs, const char *path,
               veil_error *(*visit)(void *user, const veil_vfs_walk_entry *entry), void *user);
 
+/* Copies a host directory tree into the file system at an absolute path
+ * (created with its parents): directories, regular files and relative
+ * symbolic links; other entries (absolute links, devices, sockets) are
+ * skipped with a warning.  Hashed paths are checked as for put_file.  For
+ * embedders outside the runtime (`veil run`, test runners). */
+VEIL_NODISCARD veil_error *veil_vfs_load_host_dir(veil_vfs *vfs, const char *host_dir,
+                                                  const char *guest_path);
+/* Writes what changed under guest_path after change counter `since` back to
+ * host_dir: creates directories, replaces files (atomically) and links;
+ * deletes nothing.  *written counts files and links written. */
+VEIL_NODISCARD veil_error *veil_vfs_save_host_dir(veil_vfs *vfs, const char *guest_path,
+                                                  const char *host_dir, uint64_t since,
+                                                  size_t *written);
+
 /* ---- views ---- */
 
 typedef struct veil_vfs_grant {

@@ -6,8 +6,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "veil/hash.h"
+#include "veil/str.h"
 #include "veil/vfs.h"
 
 #define P(s) (s), strlen(s)
@@ -1155,6 +1158,68 @@ static void test_walk_and_changes(void **state) {
     fixture_free(&f);
 }
 
+/* ---- host directories ---- */
+
+static void test_host_dirs(void **state) {
+    (void)state;
+    char root[] = "/tmp/veil-vfs-test-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/in", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/in/sub", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/in/sub/a.txt", root);
+    assert_ok(veil_write_file(path, "alpha", 5, 0644));
+    snprintf(path, sizeof(path), "%s/in/empty", root);
+    assert_ok(veil_write_file(path, "", 0, 0644));
+    snprintf(path, sizeof(path), "%s/in/rel", root);
+    assert_int_equal(symlink("sub/a.txt", path), 0);
+    snprintf(path, sizeof(path), "%s/in/abs", root);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+
+    veil_vfs *vfs;
+    assert_ok(veil_vfs_new(NULL, &vfs));
+    snprintf(path, sizeof(path), "%s/in", root);
+    assert_ok(veil_vfs_load_host_dir(vfs, path, "/data/in"));
+    assert_content(vfs, "/data/in/sub/a.txt", "alpha");
+    assert_content(vfs, "/data/in/empty", "");
+    uint8_t *data;
+    size_t len;
+    assert_err(veil_vfs_get_file(vfs, "/data/in/abs", 10, &data, &len), VEIL_ENOENT, "noent");
+    veil_vfs_grant g = {"/data/in", VEIL_RIGHTS_ALL, VEIL_RIGHTS_ALL};
+    veil_vfs_view *v;
+    assert_ok(veil_vfs_view_new(vfs, "p", &g, 1, NULL, &v));
+    assert_int_equal(open_err(v, 3, "rel", VEIL_WASI_LOOKUP_SYMLINK_FOLLOW, 0), VEIL_WASI_ESUCCESS);
+
+    /* Change some things; only those are written back. */
+    uint64_t since = veil_vfs_change_seq(vfs);
+    create_with(v, 3, "new.txt", "new");
+    assert_int_equal(veil_vfs_path_create_directory(v, 3, P("made")), VEIL_WASI_ESUCCESS);
+    create_with(v, 3, "made/deep.txt", "deep");
+    snprintf(path, sizeof(path), "%s/out", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    size_t written = 0;
+    assert_ok(veil_vfs_save_host_dir(vfs, "/data/in", path, since, &written));
+    assert_int_equal(written, 2);
+    snprintf(path, sizeof(path), "%s/out/made/deep.txt", root);
+    assert_ok(veil_read_file(path, 100, &data, &len));
+    assert_int_equal(len, 4);
+    free(data);
+    snprintf(path, sizeof(path), "%s/out/sub", root);
+    assert_int_equal(access(path, F_OK), -1);
+
+    snprintf(path, sizeof(path), "%s/nope", root);
+    assert_err(veil_vfs_load_host_dir(vfs, path, "/x"), VEIL_ENOENT, "nope");
+    snprintf(path, sizeof(path), "%s/in/empty", root);
+    assert_err(veil_vfs_load_host_dir(vfs, path, "/x"), VEIL_EINVAL, "not a directory");
+    veil_vfs_view_free(v);
+    veil_vfs_free(vfs);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- concurrency: writers and readers on separate threads ---- */
 
 typedef struct thread_arg {
@@ -1303,6 +1368,7 @@ int main(void) {
         cmocka_unit_test(test_host_rights),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_walk_and_changes),
+        cmocka_unit_test(test_host_dirs),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_stdio),
         cmocka_unit_test(test_names),
