@@ -329,8 +329,9 @@ typedef struct veil_vfs_writer veil_vfs_writer;
 
 /* Starts a streamed write.  Rights are checked now; the content is
  * invisible to readers until commit.  size_hint (0 = unknown) reserves
- * memory up front.  A truncating write stages a new file and swaps it in at
- * commit; an append writes in place past the visible end, and until it ends
+ * memory up front.  A truncating write (or an append to a file that does
+ * not exist yet) stages a new file and swaps it in at commit; an append to
+ * an existing file writes in place past its visible end, and until it ends
  * other writers of that file get EBUSY. */
 VEIL_NODISCARD veil_error *veil_vfs_write_begin(veil_vfs_view *view, const char *path,
                                                 veil_vfs_write_mode mode, uint64_t size_hint,

@@ -5,12 +5,13 @@
  * contains the path decides the rights, and the rest of the path is
  * resolved inside the grant's directory exactly like a program's path.
  *
- * Streamed writes: a truncating write builds a detached file node and
- * swaps it into the directory at commit, so readers see the old content or
- * the new, never a mix, and a failed or mismatching write leaves the old
- * file as it was.  An append writes past the visible end of the existing
- * file (no second copy of the data) and moves the end at commit; while it
- * runs the file rejects other changes with EBUSY.  The hash of a hashed
+ * Streamed writes: a truncating write (or an append to a missing file)
+ * builds a detached file node and swaps it into the directory at commit, so
+ * readers see the old content or the new, never a mix, and a failed or
+ * mismatching write leaves the old file as it was.  An append to an
+ * existing file writes past its visible end (no second copy of the data)
+ * and moves the end at commit; while it runs the file rejects other changes
+ * with EBUSY.  The hash of a hashed
  * path is computed as chunks arrive (outside the lock) and compared at
  * commit.
  */
@@ -202,10 +203,13 @@ struct veil_vfs_writer {
     vfs_node *dir; /* referenced */
     size_t name_len;
     char name[VEIL_VFS_NAME_MAX + 1];
-    vfs_node *node; /* referenced: staged file (truncate) or the file (append) */
+    /* staged: the content goes into a detached file swapped in at commit
+     * (truncating writes, and appends to a file that does not exist yet);
+     * otherwise it goes past the visible end of `node`. */
+    bool staged;
+    vfs_node *node; /* referenced: the staged file or the file appended to */
     uint64_t base_size;
     uint64_t pending;
-    bool created;
     bool failed;
     bool hashed;
     uint8_t expected[VEIL_SHA256_LEN];
@@ -215,7 +219,7 @@ struct veil_vfs_writer {
 static void writer_release(veil_vfs_writer *w) {
     /* Locked by the caller. */
     if (w->node != NULL) {
-        if (w->mode == VEIL_VFS_WRITE_APPEND && w->node->u.file.appender == w)
+        if (!w->staged && w->node->u.file.appender == w)
             w->node->u.file.appender = NULL;
         vfs_node_unref(w->vfs, w->node);
     }
@@ -287,7 +291,8 @@ veil_error *veil_vfs_write_begin(veil_vfs_view *view, const char *path, veil_vfs
     w->name_len = r.name_len;
     memcpy(w->name, r.name, r.name_len + 1);
 
-    if (mode == VEIL_VFS_WRITE_TRUNCATE) {
+    w->staged = mode == VEIL_VFS_WRITE_TRUNCATE || r.node == NULL;
+    if (w->staged) {
         werr = vfs_node_new(vfs, VEIL_WASI_FILETYPE_REGULAR_FILE, &w->node);
         if (werr == VEIL_WASI_ESUCCESS) {
             vfs_node_ref(w->node);
@@ -295,33 +300,17 @@ veil_error *veil_vfs_write_begin(veil_vfs_view *view, const char *path, veil_vfs
                 werr = VEIL_WASI_ENOSPC;
         }
     } else {
-        if (r.node == NULL) {
-            werr = vfs_node_new(vfs, VEIL_WASI_FILETYPE_REGULAR_FILE, &w->node);
-            if (werr == VEIL_WASI_ESUCCESS) {
-                vfs_node_ref(w->node);
-                werr = vfs_dir_insert(vfs, r.dir, r.name, r.name_len, w->node);
-                w->created = werr == VEIL_WASI_ESUCCESS;
-            }
-        } else {
-            w->node = r.node;
-            vfs_node_ref(w->node);
-        }
-        if (werr == VEIL_WASI_ESUCCESS) {
-            w->node->u.file.appender = w;
-            w->base_size = w->node->u.file.size;
-            if (w->hashed && w->base_size > 0)
-                veil_sha256_update(w->sha, w->node->u.file.data, (size_t)w->base_size);
-            if (size_hint > 0 && size_hint <= UINT64_MAX - w->base_size &&
-                vfs_file_reserve(vfs, w->node, w->base_size + size_hint) != VEIL_WASI_ESUCCESS)
-                werr = VEIL_WASI_ENOSPC;
-        }
+        w->node = r.node;
+        vfs_node_ref(w->node);
+        w->node->u.file.appender = w;
+        w->base_size = w->node->u.file.size;
+        if (w->hashed && w->base_size > 0)
+            veil_sha256_update(w->sha, w->node->u.file.data, (size_t)w->base_size);
+        if (size_hint > 0 && size_hint <= UINT64_MAX - w->base_size &&
+            vfs_file_reserve(vfs, w->node, w->base_size + size_hint) != VEIL_WASI_ESUCCESS)
+            werr = VEIL_WASI_ENOSPC;
     }
     if (werr != VEIL_WASI_ESUCCESS) {
-        if (w->created) {
-            size_t pos;
-            if (vfs_dir_find(w->dir, w->name, w->name_len, &pos) != NULL)
-                vfs_dir_remove_at(vfs, w->dir, pos);
-        }
         writer_release(w);
         vfs_unlock(vfs);
         writer_free(w);
@@ -339,16 +328,16 @@ veil_error *veil_vfs_write_chunk(veil_vfs_writer *w, const void *data, size_t le
         return NULL;
     vfs_lock(w->vfs);
     vfs_node *node = w->node;
-    uint64_t at = w->mode == VEIL_VFS_WRITE_APPEND ? w->base_size + w->pending : node->u.file.size;
+    uint64_t at = w->staged ? node->u.file.size : w->base_size + w->pending;
     veil_wasi_errno err = VEIL_WASI_EFBIG;
     if (len <= UINT64_MAX - at)
         err = vfs_file_reserve(w->vfs, node, at + len);
     if (err == VEIL_WASI_ESUCCESS) {
         memcpy(node->u.file.data + at, data, len);
-        if (w->mode == VEIL_VFS_WRITE_APPEND)
-            w->pending += len;
-        else
+        if (w->staged)
             node->u.file.size = at + len;
+        else
+            w->pending += len;
     }
     vfs_unlock(w->vfs);
     if (err != VEIL_WASI_ESUCCESS) {
@@ -360,17 +349,10 @@ veil_error *veil_vfs_write_chunk(veil_vfs_writer *w, const void *data, size_t le
     return NULL;
 }
 
-/* Undoes a writer's effects (locked). */
+/* Undoes a writer's effects (locked): a staged file is dropped with the
+ * writer; bytes past an appended file's end are forgotten. */
 static void writer_undo(veil_vfs_writer *w) {
-    if (w->mode == VEIL_VFS_WRITE_APPEND) {
-        w->pending = 0;
-        if (w->created && w->dir != NULL) {
-            size_t pos;
-            vfs_entry *e = vfs_dir_find(w->dir, w->name, w->name_len, &pos);
-            if (e != NULL && e->node == w->node)
-                vfs_dir_remove_at(w->vfs, w->dir, pos);
-        }
-    }
+    w->pending = 0;
     writer_release(w);
 }
 
@@ -410,7 +392,7 @@ veil_error *veil_vfs_write_commit(veil_vfs_writer *w) {
         return err;
     }
     veil_vfs *vfs = w->vfs;
-    if (w->mode == VEIL_VFS_WRITE_APPEND) {
+    if (!w->staged) {
         w->node->u.file.size = w->base_size + w->pending;
         w->node->sealed = w->hashed;
         vfs_touch(vfs, w->node, true, true);

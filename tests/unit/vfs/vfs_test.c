@@ -1105,9 +1105,14 @@ static void test_streaming(void **state) {
     /* Abort leaves nothing: not the new file, not the appended bytes. */
     assert_ok(veil_vfs_write_begin(v, "/in/new", VEIL_VFS_WRITE_APPEND, 0, &w));
     assert_ok(veil_vfs_write_chunk(w, "zz", 2));
-    veil_vfs_write_abort(w);
     veil_vfs_filestat st;
     assert_err(veil_vfs_stat(v, "/in/new", &st), VEIL_ENOENT, "no such file");
+    veil_vfs_write_abort(w);
+    assert_err(veil_vfs_stat(v, "/in/new", &st), VEIL_ENOENT, "no such file");
+    assert_ok(veil_vfs_write_begin(v, "/in/new", VEIL_VFS_WRITE_APPEND, 0, &w));
+    assert_ok(veil_vfs_write_chunk(w, "yy", 2));
+    assert_ok(veil_vfs_write_commit(w));
+    assert_content(vfs, "/in/new", "yy");
     assert_ok(veil_vfs_write_begin(v, "/in/fresh", VEIL_VFS_WRITE_TRUNCATE, 0, &w));
     assert_ok(veil_vfs_write_chunk(w, "zz", 2));
     veil_vfs_write_abort(w);
