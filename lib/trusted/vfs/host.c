@@ -641,8 +641,14 @@ veil_error *veil_vfs_put_file(veil_vfs *vfs, const char *path, const void *data,
         uint8_t got[VEIL_SHA256_LEN];
         veil_sha256(data, len, got);
         if (!veil_ct_equal(got, hash->sha256, VEIL_SHA256_LEN)) {
+            char got_hex[VEIL_SHA256_HEX_LEN + 1], want_hex[VEIL_SHA256_HEX_LEN + 1];
+            veil_hex_encode(got, VEIL_SHA256_LEN, got_hex);
+            veil_hex_encode(hash->sha256, VEIL_SHA256_LEN, want_hex);
             vfs_unlock(vfs);
-            return veil_error_new(VEIL_EHASH, "vfs: '%s' does not have its required SHA-256", path);
+            return veil_error_new(VEIL_EHASH,
+                                  "vfs: '%s' has SHA-256 %s but the policy requires %s; the file "
+                                  "was not written",
+                                  path, got_hex, want_hex);
         }
     }
     vfs_resolved r;
