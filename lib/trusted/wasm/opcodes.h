@@ -52,13 +52,14 @@
 #define VEIL_WASM_CLASSES(X)                                                                       \
     X(SPECIAL) /* typed and compiled by hand */                                                    \
     X(PURE)    /* result = veil_op_<id>(params) */                                                 \
+    X(BITS)    /* the same, on float bit patterns (abs, neg, copysign) */                          \
     X(TRAP)    /* trap = veil_op_<id>(params, &result) */                                          \
     X(LOAD)    /* memory load: i32 address -> result */                                            \
     X(STORE)   /* memory store: i32 address, value -> */                                           \
     X(LANE)    /* lane access with a lane-index immediate */
 
 /* clang-format off */
-#define VEIL_WASM_OPCODES(X)                                                                       \
+#define VEIL_WASM_SCALAR_OPCODES(X)                                                                     \
     /* control */                                                                                  \
     X(unreachable,         0x00, "unreachable",          NONE,          SPECIAL, _, _, _, _, 0)   \
     X(nop,                 0x01, "nop",                  NONE,          SPECIAL, _, _, _, _, 0)   \
@@ -192,8 +193,8 @@
     X(i64_rotl,            0x89, "i64.rotl",             NONE,          PURE, I64, I64, _, I64, 0) \
     X(i64_rotr,            0x8a, "i64.rotr",             NONE,          PURE, I64, I64, _, I64, 0) \
     /* f32 arithmetic */                                                                           \
-    X(f32_abs,             0x8b, "f32.abs",              NONE,          PURE, F32, _, _, F32, 0)   \
-    X(f32_neg,             0x8c, "f32.neg",              NONE,          PURE, F32, _, _, F32, 0)   \
+    X(f32_abs,             0x8b, "f32.abs",              NONE,          BITS, F32, _, _, F32, 0)   \
+    X(f32_neg,             0x8c, "f32.neg",              NONE,          BITS, F32, _, _, F32, 0)   \
     X(f32_ceil,            0x8d, "f32.ceil",             NONE,          PURE, F32, _, _, F32, 0)   \
     X(f32_floor,           0x8e, "f32.floor",            NONE,          PURE, F32, _, _, F32, 0)   \
     X(f32_trunc,           0x8f, "f32.trunc",            NONE,          PURE, F32, _, _, F32, 0)   \
@@ -205,10 +206,10 @@
     X(f32_div,             0x95, "f32.div",              NONE,          PURE, F32, F32, _, F32, 0) \
     X(f32_min,             0x96, "f32.min",              NONE,          PURE, F32, F32, _, F32, 0) \
     X(f32_max,             0x97, "f32.max",              NONE,          PURE, F32, F32, _, F32, 0) \
-    X(f32_copysign,        0x98, "f32.copysign",         NONE,          PURE, F32, F32, _, F32, 0) \
+    X(f32_copysign,        0x98, "f32.copysign",         NONE,          BITS, F32, F32, _, F32, 0) \
     /* f64 arithmetic */                                                                           \
-    X(f64_abs,             0x99, "f64.abs",              NONE,          PURE, F64, _, _, F64, 0)   \
-    X(f64_neg,             0x9a, "f64.neg",              NONE,          PURE, F64, _, _, F64, 0)   \
+    X(f64_abs,             0x99, "f64.abs",              NONE,          BITS, F64, _, _, F64, 0)   \
+    X(f64_neg,             0x9a, "f64.neg",              NONE,          BITS, F64, _, _, F64, 0)   \
     X(f64_ceil,            0x9b, "f64.ceil",             NONE,          PURE, F64, _, _, F64, 0)   \
     X(f64_floor,           0x9c, "f64.floor",            NONE,          PURE, F64, _, _, F64, 0)   \
     X(f64_trunc,           0x9d, "f64.trunc",            NONE,          PURE, F64, _, _, F64, 0)   \
@@ -220,7 +221,7 @@
     X(f64_div,             0xa3, "f64.div",              NONE,          PURE, F64, F64, _, F64, 0) \
     X(f64_min,             0xa4, "f64.min",              NONE,          PURE, F64, F64, _, F64, 0) \
     X(f64_max,             0xa5, "f64.max",              NONE,          PURE, F64, F64, _, F64, 0) \
-    X(f64_copysign,        0xa6, "f64.copysign",         NONE,          PURE, F64, F64, _, F64, 0) \
+    X(f64_copysign,        0xa6, "f64.copysign",         NONE,          BITS, F64, F64, _, F64, 0) \
     /* conversions */                                                                              \
     X(i32_wrap_i64,        0xa7, "i32.wrap_i64",         NONE,          PURE, I64, _, _, I32, 0)   \
     X(i32_trunc_f32_s,     0xa8, "i32.trunc_f32_s",      NONE,          TRAP, F32, _, _, I32, 0)   \
@@ -274,8 +275,9 @@
     X(table_copy,          0x10e, "table.copy",          TABLE_COPY,    SPECIAL, _, _, _, _, 0)   \
     X(table_grow,          0x10f, "table.grow",          TABLE,         SPECIAL, _, _, _, _, 0)   \
     X(table_size,          0x110, "table.size",          TABLE,         SPECIAL, _, _, _, _, 0)   \
-    X(table_fill,          0x111, "table.fill",          TABLE,         SPECIAL, _, _, _, _, 0)   \
-    VEIL_WASM_SIMD_OPCODES(X)
+    X(table_fill,          0x111, "table.fill",          TABLE,         SPECIAL, _, _, _, _, 0)
+
+#define VEIL_WASM_OPCODES(X) VEIL_WASM_SCALAR_OPCODES(X) VEIL_WASM_SIMD_OPCODES(X)
 
 #define VEIL_WASM_SIMD_OPCODES(X)                                                                  \
     X(v128_load,                    0x200, "v128.load",           MEMARG,  LOAD, I32, _, _, V128, 16) \

@@ -45,7 +45,6 @@ typedef struct validator {
     uint32_t val_count, val_cap;
     ctrl_frame *ctrls;
     uint32_t ctrl_count, ctrl_cap;
-    veil_wasm_valtype single; /* storage for a one-value block type */
 } validator;
 
 const char *veil_wasm_valtype_name(veil_wasm_valtype t) {
