@@ -93,8 +93,8 @@ VEIL_NODISCARD veil_error *veil_wasi_resolve(void *wasi, const veil_wasm_extern_
 /* Runs a WASI command: a store with `limits`, instantiation with the
  * resolver above, then `_start`.  *exit_code is the proc_exit code, or 0
  * when _start returns.  A trap is VEIL_ETRAP with *trap filled and a
- * message naming the trap and the function; a module without `_start` or
- * without an exported memory is VEIL_EINVAL. */
+ * message naming the trap and the function; a module without a `_start`
+ * that takes and returns nothing is VEIL_EUNSUPPORTED. */
 VEIL_NODISCARD veil_error *veil_wasi_run(veil_wasi *wasi, const veil_wasm_module *module,
                                          const veil_wasm_limits *limits,
                                          veil_wasm_strategy strategy, uint32_t *exit_code,

@@ -104,13 +104,14 @@ veil_error *veil_wasi_run(veil_wasi *wasi, const veil_wasm_module *module,
     veil_wasm_functype type;
     if (!veil_wasm_instance_export(instance, "_start", &start) ||
         start.kind != VEIL_WASM_EXTERN_FUNC) {
-        err = veil_error_new(VEIL_EINVAL,
+        err = veil_error_new(VEIL_EUNSUPPORTED,
                              "the program exports no '_start' function (it is not a WASI command)");
         goto out;
     }
     veil_wasm_func_type(start.of.func, &type);
     if (type.param_count != 0 || type.result_count != 0) {
-        err = veil_error_new(VEIL_EINVAL, "the program's '_start' must take and return nothing");
+        err = veil_error_new(VEIL_EUNSUPPORTED,
+                             "the program's '_start' must take and return nothing");
         goto out;
     }
     err = veil_wasm_call(store, start.of.func, NULL, 0, NULL, 0, trap);
