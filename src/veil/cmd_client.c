@@ -191,8 +191,7 @@ static veil_error *run_operations(veil_client *c, int argc, char **argv, int i) 
                 fprintf(stderr, "%s: the instance is shutting down\n", PROG);
             i += 1;
         } else {
-            return veil_error_new(VEIL_EINVAL, "'%s' is not an operation (or lacks arguments)",
-                                  op);
+            return veil_error_new(VEIL_EINVAL, "'%s' is not an operation (or lacks arguments)", op);
         }
         if (err != NULL)
             return veil_error_wrap(err, "%s", op);
