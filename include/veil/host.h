@@ -106,7 +106,9 @@ typedef struct veil_host_result {
 } veil_host_result;
 
 /* Runs an instance until it ends.  Errors: the runtime could not be
- * started or attested, or it ended unexpectedly. */
+ * started or attested, or it ended unexpectedly.  The caller ignores
+ * SIGPIPE: the relay splices into client sockets, and splice(2) raises it
+ * when a client has gone (the relay then ends that connection). */
 VEIL_NODISCARD veil_error *veil_host_run(const veil_host_config *config, veil_host_result *result);
 
 /* SHA-256 of a file as launched (the local backend's measurement). */

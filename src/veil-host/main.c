@@ -129,6 +129,9 @@ static int cmd_run(options *o) {
         free(policy);
         return veil_cli_report(PROG, err);
     }
+    /* The relay moves bytes with splice(2), which cannot be told not to
+     * raise SIGPIPE when a client has gone; the relay sees EPIPE instead. */
+    signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
