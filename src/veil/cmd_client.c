@@ -154,20 +154,22 @@ static veil_error *op_policy_hash(veil_client *c) {
     return NULL;
 }
 
-/* Runs the operations in argv[i..]; stops at the first failure. */
+/* Runs the operations in argv[i..]; stops at the first failure.  With no
+ * client it only checks that they are well formed (before connecting, so a
+ * typo costs no handshake). */
 static veil_error *run_operations(veil_client *c, int argc, char **argv, int i) {
     while (i < argc) {
         const char *op = argv[i];
         int left = argc - i - 1;
         veil_error *err;
         if ((strcmp(op, "write") == 0 || strcmp(op, "append") == 0) && left >= 2) {
-            err = op_write(c, argv[i + 1], argv[i + 2], op[0] == 'a');
+            err = c == NULL ? NULL : op_write(c, argv[i + 1], argv[i + 2], op[0] == 'a');
             i += 3;
         } else if (strcmp(op, "read") == 0 && left >= 2) {
-            err = op_read(c, argv[i + 1], argv[i + 2]);
+            err = c == NULL ? NULL : op_read(c, argv[i + 1], argv[i + 2]);
             i += 3;
         } else if (strcmp(op, "list") == 0 && left >= 1) {
-            err = op_list(c, argv[i + 1]);
+            err = c == NULL ? NULL : op_list(c, argv[i + 1]);
             i += 2;
         } else if (strcmp(op, "execute") == 0 && left >= 1) {
             const char *remote = argv[i + 1];
@@ -181,17 +183,21 @@ static veil_error *run_operations(veil_client *c, int argc, char **argv, int i) 
                 else
                     return veil_error_new(VEIL_EINVAL, "unknown execute option '%s'", argv[i]);
             }
-            err = op_execute(c, remote, out, errs);
+            err = c == NULL ? NULL : op_execute(c, remote, out, errs);
         } else if (strcmp(op, "policy-hash") == 0) {
-            err = op_policy_hash(c);
+            err = c == NULL ? NULL : op_policy_hash(c);
             i += 1;
         } else if (strcmp(op, "shutdown") == 0) {
-            err = veil_client_shutdown(c);
-            if (err == NULL)
+            err = c == NULL ? NULL : veil_client_shutdown(c);
+            if (err == NULL && c != NULL)
                 fprintf(stderr, "%s: the instance is shutting down\n", PROG);
             i += 1;
         } else {
-            return veil_error_new(VEIL_EINVAL, "'%s' is not an operation (or lacks arguments)", op);
+            if (strcmp(op, "write") == 0 || strcmp(op, "append") == 0 || strcmp(op, "read") == 0)
+                return veil_error_new(VEIL_EINVAL, "%s needs REMOTE and LOCAL", op);
+            if (strcmp(op, "list") == 0 || strcmp(op, "execute") == 0)
+                return veil_error_new(VEIL_EINVAL, "%s needs REMOTE", op);
+            return veil_error_new(VEIL_EINVAL, "'%s' is not an operation", op);
         }
         if (err != NULL)
             return veil_error_wrap(err, "%s", op);
@@ -212,6 +218,7 @@ int veil_cmd_client(int argc, char **argv) {
     veil_error *err = NULL;
     int c;
     optind = 1;
+    opterr = 0;
     /* "+": options end at the first operation. */
     while (err == NULL && (c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
@@ -237,7 +244,8 @@ int veil_cmd_client(int argc, char **argv) {
             usage(stdout);
             return VEIL_EXIT_OK;
         default:
-            return veil_cli_usage_error(PROG, "unknown option");
+            return veil_cli_usage_error(PROG, "unknown option '%s' (or it lacks its value)",
+                                        argv[optind - 1]);
         }
     }
     if (err != NULL)
@@ -246,6 +254,12 @@ int veil_cmd_client(int argc, char **argv) {
         return veil_cli_usage_error(PROG, "--policy, --cert and --key are required");
     if (optind >= argc)
         return veil_cli_usage_error(PROG, "no operation given");
+    err = run_operations(NULL, argc, argv, optind);
+    if (err != NULL) {
+        int rc = veil_cli_usage_error(PROG, "%s", veil_error_message(err));
+        veil_error_free(err);
+        return rc;
+    }
 
     uint8_t *policy = NULL;
     size_t policy_len = 0;

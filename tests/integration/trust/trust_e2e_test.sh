@@ -77,6 +77,23 @@ expect_fail() {
 
 pem_json() { awk '{printf "%s\\n", $0}' "$1"; }
 
+# ---- veil client's command line (no instance needed) ----------------------
+"$veil" client --help | grep -q "usage: veil client" || fail "veil client --help"
+usage_fail() { # usage_fail TEXT ARGS...: exit code 2 (usage) and TEXT on stderr
+    local text="$1" rc=0
+    shift
+    "$veil" client "$@" >out.txt 2>err.txt || rc=$?
+    [[ $rc == 2 ]] || { cat err.txt; fail "veil client $*: exit $rc, expected 2"; }
+    grep -qF -- "$text" err.txt || { cat err.txt; fail "'$text' not in the message"; }
+    checks=$((checks + 1))
+    echo "ok: $(head -n 1 err.txt)"
+}
+usage_fail "--policy, --cert and --key are required" policy-hash
+usage_fail "unknown option '--bogus'" --bogus
+usage_fail "'frob' is not an operation" --policy p --cert c --key k frob
+usage_fail "write needs REMOTE and LOCAL" --policy p --cert c --key k write /x
+usage_fail "unknown execute option '--all'" --policy p --cert c --key k execute /x --all
+
 # ---- identities, device, PAS --------------------------------------------
 for who in proxy owner loader stranger; do
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$who.key" \
