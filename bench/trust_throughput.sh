@@ -110,11 +110,15 @@ done
 client shutdown 2>/dev/null
 
 # The ceiling: OpenSSL alone, same suite, same loopback.  s_server ends a
-# connection when its stdin ends, so the receiving server reads a stdin
-# that stays open; the sending side serves the file with -WWW.
+# connection when its stdin ends, so the receiving server reads a FIFO
+# that a sleep holds open (both are ended by the cleanup); the sending side
+# serves the file with -WWW.
 oport=$((20000 + RANDOM % 20000))
-(sleep 600 | openssl s_server -accept "127.0.0.1:$oport" -cert id.crt -key id.key -tls1_3 \
-    -ciphersuites "$suite_openssl" -quiet -naccept 1 >received 2>/dev/null) &
+mkfifo hold
+sleep 600 >hold 2>/dev/null &
+pids+=($!)
+openssl s_server -accept "127.0.0.1:$oport" -cert id.crt -key id.key -tls1_3 \
+    -ciphersuites "$suite_openssl" -quiet -naccept 1 <hold >received 2>/dev/null &
 pids+=($!)
 wait_listen "$oport"
 s=$(now)
