@@ -284,6 +284,7 @@ int veil_cmd_client(int argc, char **argv) {
         veil_client_options options = {.cert = cert, .key = key, .timeout_ms = timeout_ms};
         err = veil_client_connect(host, port, &trust, &options, &client);
     }
+    bool connected = err == NULL;
     if (err == NULL)
         err = run_operations(client, argc, argv, optind);
     veil_client_close(client);
@@ -291,5 +292,8 @@ int veil_cmd_client(int argc, char **argv) {
     X509_free(cert);
     veil_client_trust_free(&trust);
     free(policy);
-    return veil_cli_report(PROG, err);
+    int rc = veil_cli_report(PROG, err);
+    /* The runtime's "invalid" (an operation that makes no sense) is not a
+     * bad command line: once connected, every failure is exit status 1. */
+    return connected && rc == VEIL_EXIT_USAGE ? VEIL_EXIT_FAILURE : rc;
 }

@@ -244,6 +244,14 @@ client owner read /output/result.bin again.bin
 cmp again.bin expected.bin || fail "the instance did not keep serving after the runaway program"
 echo "ok: the instance kept serving after the runaway program"
 checks=$((checks + 1))
+# a request that makes no sense: status 1 (not 2, which is the command line)
+rc=0
+client owner write stdout key.bin >out.txt 2>err.txt || rc=$?
+grep -qF "write: invalid: stdout is the output of a program run" err.txt ||
+    { cat err.txt; fail "writing stdout"; }
+[[ $rc == 1 ]] || fail "writing stdout: exit $rc, expected 1"
+echo "ok: $(head -n 1 err.txt) (exit 1)"
+checks=$((checks + 1))
 # shutdown by a principal without the right
 expect_fail "identity 0 may not shut the instance down" client proxy shutdown
 
