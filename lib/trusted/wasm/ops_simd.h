@@ -67,7 +67,8 @@ typedef double veil_f64x2 __attribute__((vector_size(16)));
 #define VEIL_OP_SIMD_SHIFT(name, T, lane_bits, op)                                                 \
     static inline veil_v128 name(veil_v128 va, uint32_t count) {                                   \
         T a = (T)va;                                                                               \
-        return (veil_v128)(a op(int)(count & ((lane_bits)-1)));                                    \
+        int k = (int)(count % (lane_bits));                                                        \
+        return (veil_v128)(a op k);                                                                \
     }
 
 /* ---- Memory -------------------------------------------------------------- */
@@ -337,7 +338,7 @@ static inline veil_v128 veil_op_i8x16_swizzle(veil_v128 a, veil_v128 s) {
 /* ---- Bitwise ------------------------------------------------------------- */
 
 VEIL_OP_SIMD_UNARY(veil_op_v128_not, veil_u64x2, ~a)
-VEIL_OP_SIMD_BINARY(veil_op_v128_and, veil_u64x2, a &b)
+VEIL_OP_SIMD_BINARY(veil_op_v128_and, veil_u64x2, (a) & (b))
 VEIL_OP_SIMD_BINARY(veil_op_v128_andnot, veil_u64x2, a & ~b)
 VEIL_OP_SIMD_BINARY(veil_op_v128_or, veil_u64x2, a | b)
 VEIL_OP_SIMD_BINARY(veil_op_v128_xor, veil_u64x2, a ^ b)
@@ -363,9 +364,9 @@ VEIL_OP_SIMD_BINARY(veil_op_i8x16_sub, veil_u8x16, a - b)
 VEIL_OP_SIMD_BINARY(veil_op_i16x8_sub, veil_u16x8, a - b)
 VEIL_OP_SIMD_BINARY(veil_op_i32x4_sub, veil_u32x4, a - b)
 VEIL_OP_SIMD_BINARY(veil_op_i64x2_sub, veil_u64x2, a - b)
-VEIL_OP_SIMD_BINARY(veil_op_i16x8_mul, veil_u16x8, a *b)
-VEIL_OP_SIMD_BINARY(veil_op_i32x4_mul, veil_u32x4, a *b)
-VEIL_OP_SIMD_BINARY(veil_op_i64x2_mul, veil_u64x2, a *b)
+VEIL_OP_SIMD_BINARY(veil_op_i16x8_mul, veil_u16x8, (a) * (b))
+VEIL_OP_SIMD_BINARY(veil_op_i32x4_mul, veil_u32x4, (a) * (b))
+VEIL_OP_SIMD_BINARY(veil_op_i64x2_mul, veil_u64x2, (a) * (b))
 VEIL_OP_SIMD_UNARY(veil_op_i8x16_neg, veil_u8x16, -a)
 VEIL_OP_SIMD_UNARY(veil_op_i16x8_neg, veil_u16x8, -a)
 VEIL_OP_SIMD_UNARY(veil_op_i32x4_neg, veil_u32x4, -a)
@@ -569,12 +570,14 @@ static inline uint32_t veil_op_i64x2_all_true(veil_v128 va) {
     return (a[0] != 0) & (a[1] != 0);
 }
 
-/* Bit i of the result is the sign bit of lane i. */
+/* Bit i of the result is the sign bit of lane i.  For bytes, the sign bits
+ * (one 0/1 per byte) of each 64-bit half are gathered by one multiplication:
+ * byte i times byte 7-i of the constant lands on bit 56+i, and no two partial
+ * products share a bit, so there are no carries. */
 static inline uint32_t veil_op_i8x16_bitmask(veil_v128 a) {
-    uint32_t mask = 0;
-    for (int i = 0; i < 16; i++)
-        mask |= (uint32_t)(a[i] >> 7) << i;
-    return mask;
+    veil_u64x2 signs = (veil_u64x2)(a >> 7);
+    uint64_t gather = 0x0102040810204080u;
+    return (uint32_t)((signs[0] * gather) >> 56) | (uint32_t)((signs[1] * gather) >> 56) << 8;
 }
 static inline uint32_t veil_op_i16x8_bitmask(veil_v128 va) {
     veil_u16x8 a = (veil_u16x8)va;
@@ -641,39 +644,55 @@ VEIL_OP_SIMD_EXTEND(veil_op_i64x2_extend_high_i32x4_u, veil_u32x4, veil_u64x2, u
 
 /* Wide is a type that holds the full product: int32_t for i8*i8, i16*i16
  * (signed) and u8*u8; uint32_t for u16*u16; int64_t/uint64_t for 32-bit. */
-#define VEIL_OP_SIMD_EXTMUL(name, In, Out, Wide, out_lanes, half)                                  \
+#define VEIL_OP_SIMD_EXTMUL(name, In, Out, Lane, Wide, out_lanes, half)                            \
     static inline veil_v128 name(veil_v128 va, veil_v128 vb) {                                     \
         In a = (In)va, b = (In)vb;                                                                 \
         Out r;                                                                                     \
         for (int i = 0; i < (out_lanes); i++)                                                      \
-            r[i] = (Wide)a[i + (half)] * (Wide)b[i + (half)];                                      \
+            r[i] = (Lane)((Wide)a[i + (half)] * (Wide)b[i + (half)]);                              \
         return (veil_v128)r;                                                                       \
     }
-VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_low_i8x16_s, veil_i8x16, veil_i16x8, int32_t, 8, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_high_i8x16_s, veil_i8x16, veil_i16x8, int32_t, 8, 8)
-VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_low_i8x16_u, veil_u8x16, veil_u16x8, uint32_t, 8, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_high_i8x16_u, veil_u8x16, veil_u16x8, uint32_t, 8, 8)
-VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_low_i16x8_s, veil_i16x8, veil_i32x4, int32_t, 4, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_high_i16x8_s, veil_i16x8, veil_i32x4, int32_t, 4, 4)
-VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_low_i16x8_u, veil_u16x8, veil_u32x4, uint32_t, 4, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_high_i16x8_u, veil_u16x8, veil_u32x4, uint32_t, 4, 4)
-VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_low_i32x4_s, veil_i32x4, veil_i64x2, int64_t, 2, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_high_i32x4_s, veil_i32x4, veil_i64x2, int64_t, 2, 2)
-VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_low_i32x4_u, veil_u32x4, veil_u64x2, uint64_t, 2, 0)
-VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_high_i32x4_u, veil_u32x4, veil_u64x2, uint64_t, 2, 2)
+VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_low_i8x16_s, veil_i8x16, veil_i16x8, int16_t, int32_t, 8,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_high_i8x16_s, veil_i8x16, veil_i16x8, int16_t, int32_t, 8,
+                    8)
+VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_low_i8x16_u, veil_u8x16, veil_u16x8, uint16_t, uint32_t, 8,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i16x8_extmul_high_i8x16_u, veil_u8x16, veil_u16x8, uint16_t, uint32_t,
+                    8, 8)
+VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_low_i16x8_s, veil_i16x8, veil_i32x4, int32_t, int32_t, 4,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_high_i16x8_s, veil_i16x8, veil_i32x4, int32_t, int32_t, 4,
+                    4)
+VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_low_i16x8_u, veil_u16x8, veil_u32x4, uint32_t, uint32_t, 4,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i32x4_extmul_high_i16x8_u, veil_u16x8, veil_u32x4, uint32_t, uint32_t,
+                    4, 4)
+VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_low_i32x4_s, veil_i32x4, veil_i64x2, int64_t, int64_t, 2,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_high_i32x4_s, veil_i32x4, veil_i64x2, int64_t, int64_t, 2,
+                    2)
+VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_low_i32x4_u, veil_u32x4, veil_u64x2, uint64_t, uint64_t, 2,
+                    0)
+VEIL_OP_SIMD_EXTMUL(veil_op_i64x2_extmul_high_i32x4_u, veil_u32x4, veil_u64x2, uint64_t, uint64_t,
+                    2, 2)
 
-#define VEIL_OP_SIMD_EXTADD(name, In, Out, Wide, out_lanes)                                        \
+#define VEIL_OP_SIMD_EXTADD(name, In, Out, Lane, Wide, out_lanes)                                  \
     static inline veil_v128 name(veil_v128 va) {                                                   \
         In a = (In)va;                                                                             \
         Out r;                                                                                     \
         for (int i = 0; i < (out_lanes); i++)                                                      \
-            r[i] = (Wide)a[2 * i] + (Wide)a[2 * i + 1];                                            \
+            r[i] = (Lane)((Wide)a[2 * i] + (Wide)a[2 * i + 1]);                                    \
         return (veil_v128)r;                                                                       \
     }
-VEIL_OP_SIMD_EXTADD(veil_op_i16x8_extadd_pairwise_i8x16_s, veil_i8x16, veil_i16x8, int32_t, 8)
-VEIL_OP_SIMD_EXTADD(veil_op_i16x8_extadd_pairwise_i8x16_u, veil_u8x16, veil_u16x8, uint32_t, 8)
-VEIL_OP_SIMD_EXTADD(veil_op_i32x4_extadd_pairwise_i16x8_s, veil_i16x8, veil_i32x4, int32_t, 4)
-VEIL_OP_SIMD_EXTADD(veil_op_i32x4_extadd_pairwise_i16x8_u, veil_u16x8, veil_u32x4, uint32_t, 4)
+VEIL_OP_SIMD_EXTADD(veil_op_i16x8_extadd_pairwise_i8x16_s, veil_i8x16, veil_i16x8, int16_t, int32_t,
+                    8)
+VEIL_OP_SIMD_EXTADD(veil_op_i16x8_extadd_pairwise_i8x16_u, veil_u8x16, veil_u16x8, uint16_t,
+                    uint32_t, 8)
+VEIL_OP_SIMD_EXTADD(veil_op_i32x4_extadd_pairwise_i16x8_s, veil_i16x8, veil_i32x4, int32_t, int32_t,
+                    4)
+VEIL_OP_SIMD_EXTADD(veil_op_i32x4_extadd_pairwise_i16x8_u, veil_u16x8, veil_u32x4, uint32_t,
+                    uint32_t, 4)
 
 /* ---- Floating point lanes --------------------------------------------------- */
 
@@ -707,11 +726,11 @@ static inline veil_v128 veil_op_f64x2_neg(veil_v128 va) {
 
 VEIL_OP_SIMD_BINARY(veil_op_f32x4_add, veil_f32x4, veil_op_f32x4_quiet(a + b))
 VEIL_OP_SIMD_BINARY(veil_op_f32x4_sub, veil_f32x4, veil_op_f32x4_quiet(a - b))
-VEIL_OP_SIMD_BINARY(veil_op_f32x4_mul, veil_f32x4, veil_op_f32x4_quiet(a *b))
+VEIL_OP_SIMD_BINARY(veil_op_f32x4_mul, veil_f32x4, veil_op_f32x4_quiet((a) * (b)))
 VEIL_OP_SIMD_BINARY(veil_op_f32x4_div, veil_f32x4, veil_op_f32x4_quiet(a / b))
 VEIL_OP_SIMD_BINARY(veil_op_f64x2_add, veil_f64x2, veil_op_f64x2_quiet(a + b))
 VEIL_OP_SIMD_BINARY(veil_op_f64x2_sub, veil_f64x2, veil_op_f64x2_quiet(a - b))
-VEIL_OP_SIMD_BINARY(veil_op_f64x2_mul, veil_f64x2, veil_op_f64x2_quiet(a *b))
+VEIL_OP_SIMD_BINARY(veil_op_f64x2_mul, veil_f64x2, veil_op_f64x2_quiet((a) * (b)))
 VEIL_OP_SIMD_BINARY(veil_op_f64x2_div, veil_f64x2, veil_op_f64x2_quiet(a / b))
 
 /* Lane-wise application of a scalar op from ops_scalar.h (which does the NaN
