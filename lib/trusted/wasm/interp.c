@@ -90,8 +90,8 @@ static inline void v128_put(uint64_t *p, veil_v128 v) {
     op_w_##id : RES_##r(SLOT(1), veil_op_##id(ARG_##p0(SLOT(2)), ARG_##p1(SLOT(3))));              \
     DISPATCH(4);
 #define GEN_PURE_3(id, p0, p1, r)                                                                  \
-    op_w_##id : RES_##r(SLOT(1), veil_op_##id(ARG_##p0(SLOT(2)), ARG_##p1(SLOT(3)),               \
-                                              ARG_V128(SLOT(4))));                                 \
+    op_w_##id                                                                                      \
+        : RES_##r(SLOT(1), veil_op_##id(ARG_##p0(SLOT(2)), ARG_##p1(SLOT(3)), ARG_V128(SLOT(4)))); \
     DISPATCH(5);
 #define GEN_BITS(id, p0, p1, p2, r, size) CAT(GEN_BITS_, ARITY_##p1##_##p2)(id, p0, p1, r)
 #define GEN_BITS_1(id, p0, p1, r)                                                                  \
@@ -226,22 +226,24 @@ static veil_wasm_trap_kind run(veil_wasm_store *st, const veil_interp_code *code
 #define RI_LABEL(id, bits) [VEIL_IOP_ri_##id] = &&op_ri_##id,
 #define BRCMP_LABEL(id, bits, neg)                                                                 \
     [VEIL_IOP_brif_##id] = &&op_brif_##id, [VEIL_IOP_brif_ri_##id] = &&op_brif_ri_##id,
+/* SIMD instructions with hand-written handlers (class SPECIAL). */
+#define HAND_LABELS                                                                                \
+    [VEIL_IOP_w_i8x16_shuffle] = &&op_w_i8x16_shuffle,                                             \
+    [VEIL_IOP_w_v128_load8_lane] = &&op_w_v128_load8_lane,                                         \
+    [VEIL_IOP_w_v128_load16_lane] = &&op_w_v128_load16_lane,                                       \
+    [VEIL_IOP_w_v128_load32_lane] = &&op_w_v128_load32_lane,                                       \
+    [VEIL_IOP_w_v128_load64_lane] = &&op_w_v128_load64_lane,                                       \
+    [VEIL_IOP_w_v128_store8_lane] = &&op_w_v128_store8_lane,                                       \
+    [VEIL_IOP_w_v128_store16_lane] = &&op_w_v128_store16_lane,                                     \
+    [VEIL_IOP_w_v128_store32_lane] = &&op_w_v128_store32_lane,                                     \
+    [VEIL_IOP_w_v128_store64_lane] = &&op_w_v128_store64_lane,
             VEIL_IOPS_CORE(CORE_LABEL) VEIL_WASM_OPCODES(WASM_LABEL) VEIL_IOPS_RI(RI_LABEL)
-                VEIL_IOPS_BRCMP(BRCMP_LABEL)
-            /* SIMD instructions with hand-written handlers (class SPECIAL). */
-            [VEIL_IOP_w_i8x16_shuffle] = &&op_w_i8x16_shuffle,
-            [VEIL_IOP_w_v128_load8_lane] = &&op_w_v128_load8_lane,
-            [VEIL_IOP_w_v128_load16_lane] = &&op_w_v128_load16_lane,
-            [VEIL_IOP_w_v128_load32_lane] = &&op_w_v128_load32_lane,
-            [VEIL_IOP_w_v128_load64_lane] = &&op_w_v128_load64_lane,
-            [VEIL_IOP_w_v128_store8_lane] = &&op_w_v128_store8_lane,
-            [VEIL_IOP_w_v128_store16_lane] = &&op_w_v128_store16_lane,
-            [VEIL_IOP_w_v128_store32_lane] = &&op_w_v128_store32_lane,
-            [VEIL_IOP_w_v128_store64_lane] = &&op_w_v128_store64_lane,
+                VEIL_IOPS_BRCMP(BRCMP_LABEL) HAND_LABELS
 #undef CORE_LABEL
 #undef WASM_LABEL
 #undef RI_LABEL
 #undef BRCMP_LABEL
+#undef HAND_LABELS
         };
         for (int i = 0; i < VEIL_IOP_COUNT; i++) {
             const void *label = labels[i] != NULL ? labels[i] : &&op_invalid;
