@@ -17,7 +17,10 @@
  * charges fuel and polls the deadline flag that the watchdog sets; a call
  * checks the frame count against the store's call-depth limit and the new
  * frame against the end of the value stack.  All three trap cleanly: the
- * frames of this entry are discarded and the store stays usable.
+ * frames of this entry are discarded and the store stays usable.  Entries
+ * from the host (re-entry through host functions) are the only thing that
+ * uses native stack; veil_interp_call bounds their nesting and checks that
+ * VEIL_WASM_NATIVE_STACK_RESERVE bytes of the thread's stack are still free.
  *
  * Every handler reads all of its operands before writing its result, so the
  * compiler may give a result the slot of an operand (or of a local).
@@ -610,6 +613,31 @@ const int32_t *veil_interp_handlers(void) {
     return handler_table;
 }
 
+/* Lowest native stack address an entry may start at on this thread (its
+ * stack's low end plus the reserve); 1 when the bounds are unknown (then the
+ * nesting bound alone applies).  Looked up once per thread: for the main
+ * thread glibc reads /proc/self/maps. */
+static _Thread_local uintptr_t native_stack_floor;
+
+static bool native_stack_low(void) {
+    if (native_stack_floor == 0) {
+        uintptr_t floor = 1;
+        pthread_attr_t attr;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            void *addr;
+            size_t size;
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0 &&
+                size > VEIL_WASM_NATIVE_STACK_RESERVE)
+                floor = (uintptr_t)addr + VEIL_WASM_NATIVE_STACK_RESERVE;
+            pthread_attr_destroy(&attr);
+        }
+        native_stack_floor = floor;
+    }
+    /* The frame address, not a local's: sanitizers may move locals to a
+     * heap-allocated fake stack. */
+    return (uintptr_t)__builtin_frame_address(0) < native_stack_floor;
+}
+
 veil_wasm_trap_kind veil_interp_call(veil_wasm_store *st, veil_wasm_func *func,
                                      const uint64_t *args, uint64_t *results) {
     st->trap.kind = VEIL_TRAP_NONE;
@@ -631,7 +659,7 @@ veil_wasm_trap_kind veil_interp_call(veil_wasm_store *st, veil_wasm_func *func,
     const veil_interp_code *code = func->code;
     uint64_t *fp = st->sp;
     if (st->nesting >= VEIL_WASM_MAX_NESTING || st->frame_count >= st->limits.max_call_depth ||
-        fp + code->frame_slots > st->stack_end) {
+        fp + code->frame_slots > st->stack_end || native_stack_low()) {
         st->trap.kind = VEIL_TRAP_STACK_EXHAUSTED;
         st->trap.func_index = func->func_index;
         st->trap_module = func->instance->module;
