@@ -31,6 +31,7 @@
 
 #include "veil/error.h"
 #include "veil/hash.h"
+#include "veil/wasi_rights.h"
 
 /* Largest policy accepted, in bytes. */
 #define VEIL_POLICY_MAX_BYTES (1u << 20)
@@ -180,8 +181,6 @@ VEIL_NODISCARD veil_error *veil_policy_check_rights(const veil_policy_principal 
 
 /* ---- rights values ---- */
 
-/* Name of one WASI rights bit (0..29): "fd_read", ..., "execute"; NULL above. */
-const char *veil_rights_bit_name(unsigned bit);
 /* Parses "r", "w", "x" or a combination ("rw", "wx", "rwx": the union of the
  * Veracruz shorthands), or a decimal rights value; bits outside
  * VEIL_RIGHTS_ALL are refused. */

@@ -191,6 +191,12 @@ VEIL_NODISCARD veil_error *veil_vfs_client_view_new(veil_vfs *vfs, const char *p
 void veil_vfs_view_free(veil_vfs_view *view);
 const char *veil_vfs_view_principal(const veil_vfs_view *view);
 
+/* Normalizes an absolute path as the file system names it: "/a//b/" -> "/a/b",
+ * "/" stays "/".  Returns a malloc'd copy, or NULL when the path is not
+ * absolute, has "." or ".." components, breaks the name-length limits, or
+ * memory runs out. */
+char *veil_vfs_normalize_path(const char *path);
+
 /* ---- descriptor operations (WASI preview 1 semantics) ---- */
 
 typedef struct veil_vfs_iovec {

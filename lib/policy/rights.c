@@ -19,43 +19,6 @@
 #include "veil/str.h"
 #include "veil/wasi_rights.h"
 
-static const char *const bit_names[30] = {
-    "fd_datasync",
-    "fd_read",
-    "fd_seek",
-    "fd_fdstat_set_flags",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "fd_advise",
-    "fd_allocate",
-    "path_create_directory",
-    "path_create_file",
-    "path_link_source",
-    "path_link_target",
-    "path_open",
-    "fd_readdir",
-    "path_readlink",
-    "path_rename_source",
-    "path_rename_target",
-    "path_filestat_get",
-    "path_filestat_set_size",
-    "path_filestat_set_times",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "path_symlink",
-    "path_remove_directory",
-    "path_unlink_file",
-    "poll_fd_readwrite",
-    "sock_shutdown",
-    "execute",
-};
-
-const char *veil_rights_bit_name(unsigned bit) {
-    return bit < 30 ? bit_names[bit] : NULL;
-}
-
 veil_error *veil_rights_parse(const char *text, uint64_t *out) {
     if (text[0] == '\0')
         return veil_error_new(VEIL_EINVAL, "empty rights");
@@ -116,9 +79,10 @@ void veil_rights_describe(uint64_t rights, char *buf, size_t size) {
     for (unsigned bit = 0; bit < 64 && ok; bit++) {
         if (!(rights & (UINT64_C(1) << bit)))
             continue;
-        veil_error *err = bit < 30
-                              ? veil_buf_printf(&text, "%s%s", text.len ? " " : "", bit_names[bit])
-                              : veil_buf_printf(&text, "%sbit%u", text.len ? " " : "", bit);
+        veil_error *err =
+            bit < VEIL_RIGHTS_BITS
+                ? veil_buf_printf(&text, "%s%s", text.len ? " " : "", veil_rights_bit_name(bit))
+                : veil_buf_printf(&text, "%sbit%u", text.len ? " " : "", bit);
         if (err != NULL) {
             veil_error_free(err);
             ok = false;

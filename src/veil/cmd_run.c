@@ -86,45 +86,13 @@ typedef struct run_opts {
     size_t arg_count;
 } run_opts;
 
-/* Normalizes a guest path ("/a//b/" -> "/a/b"); NULL when it is not an
- * absolute path without "." and ".." components. */
-static char *normalize_guest(const char *path) {
-    if (path[0] != '/')
-        return NULL;
-    char *out = malloc(strlen(path) + 2);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (const char *p = path; *p != '\0';) {
-        while (*p == '/')
-            p++;
-        if (*p == '\0')
-            break;
-        const char *s = p;
-        while (*p != '\0' && *p != '/')
-            p++;
-        size_t n = (size_t)(p - s);
-        if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) {
-            free(out);
-            return NULL;
-        }
-        out[o++] = '/';
-        memcpy(out + o, s, n);
-        o += n;
-    }
-    if (o == 0)
-        out[o++] = '/';
-    out[o] = '\0';
-    return out;
-}
-
 static veil_error *parse_dir(const char *arg, dir_map *out) {
     const char *sep = strstr(arg, "::");
     char *host = sep != NULL ? strndup(arg, (size_t)(sep - arg)) : strdup(arg);
     VEIL_ENSURE(host != NULL, VEIL_ENOMEM, "out of memory");
     char *guest;
     if (sep != NULL) {
-        guest = normalize_guest(sep + 2);
+        guest = veil_vfs_normalize_path(sep + 2);
     } else {
         char real[PATH_MAX];
         if (realpath(host, real) == NULL) {
@@ -139,7 +107,7 @@ static veil_error *parse_dir(const char *arg, dir_map *out) {
             free(host);
             return err;
         }
-        guest = normalize_guest(tmp);
+        guest = veil_vfs_normalize_path(tmp);
         free(tmp);
     }
     if (guest == NULL || host[0] == '\0') {

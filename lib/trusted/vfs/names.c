@@ -1,5 +1,6 @@
 /* Names of WASI errno values and rights bits, for traces and messages. */
 #include "veil/wasi_abi.h"
+#include "veil/wasi_rights.h"
 
 static const char *const errno_names[] = {
     "success",     "2big",           "acces",       "addrinuse",   "addrnotavail",
@@ -26,42 +27,9 @@ const char *veil_wasi_errno_name(veil_wasi_errno err) {
     return "unknown";
 }
 
-static const char *const right_names[] = {
-    "fd_datasync",
-    "fd_read",
-    "fd_seek",
-    "fd_fdstat_set_flags",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "fd_advise",
-    "fd_allocate",
-    "path_create_directory",
-    "path_create_file",
-    "path_link_source",
-    "path_link_target",
-    "path_open",
-    "fd_readdir",
-    "path_readlink",
-    "path_rename_source",
-    "path_rename_target",
-    "path_filestat_get",
-    "path_filestat_set_size",
-    "path_filestat_set_times",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "path_symlink",
-    "path_remove_directory",
-    "path_unlink_file",
-    "poll_fd_readwrite",
-    "sock_shutdown",
-    "execute",
-};
-
 const char *veil_wasi_right_name(uint64_t right_bit) {
-    for (unsigned i = 0; i < sizeof(right_names) / sizeof(right_names[0]); i++)
+    for (unsigned i = 0; i < VEIL_RIGHTS_BITS; i++)
         if (right_bit == (UINT64_C(1) << i))
-            return right_names[i];
+            return veil_rights_bit_name(i);
     return "unknown";
 }

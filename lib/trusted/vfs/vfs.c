@@ -129,9 +129,7 @@ veil_error *veil_vfs_set_file_hash(veil_vfs *vfs, const char *path,
 
 /* ---- views ---- */
 
-/* Normalizes a grant directory path: "/a//b/" -> "/a/b"; NULL when it is
- * not absolute or has "." / ".." components. */
-static char *normalize_grant(const char *path) {
+char *veil_vfs_normalize_path(const char *path) {
     if (path[0] != '/')
         return NULL;
     size_t len = strlen(path);
@@ -295,7 +293,7 @@ static veil_error *view_create(veil_vfs *vfs, const char *principal, const veil_
             stdio_rights[s] = grants[i].base_rights & VEIL_VFS_STDIO_RIGHTS;
             continue;
         }
-        char *norm = normalize_grant(path);
+        char *norm = veil_vfs_normalize_path(path);
         if (norm == NULL) {
             err = veil_error_new(VEIL_EINVAL,
                                  "vfs: principal '%s': grant path '%s' is not an absolute "
