@@ -647,9 +647,14 @@ static void cmd_assert_module(spec_run *run, const json_t *cmd, json_int_t line,
     veil_error *err = load_module(run, filename, &m);
     bool load_only = strcmp(type, "assert_malformed") == 0 || strcmp(type, "assert_invalid") == 0;
     if (load_only) {
+        /* Only a rejection of the module itself counts, not, say, a missing
+         * file or an unsupported feature. */
         if (err == NULL)
             fail(run, line, "%s: module %s loaded, expected \"%s\"", type, filename,
                  text ? text : "");
+        else if (veil_error_code(err) != VEIL_EMALFORMED)
+            fail(run, line, "%s: expected \"%s\", got: %s", type, text ? text : "",
+                 veil_error_message(err));
         else
             run->passed++;
         veil_error_free(err);
