@@ -1003,11 +1003,14 @@ static int cmd_run(int argc, char **argv) {
             limits.max_memory_pages = (uint32_t)(v * 16);
         } else if (strcmp(a, "--timeout-ms") == 0 && i + 1 < argc) {
             err = veil_parse_u64(argv[++i], UINT32_MAX, "--timeout-ms", &limits.timeout_ms);
-        } else if (strcmp(a, "--invoke") == 0 && i + 1 < argc) {
+        } else if (strcmp(a, "--invoke") == 0 && i + 1 < argc && invoke == NULL) {
             invoke = argv[++i];
             args = argv + i + 1;
-            arg_count = argc - i - 1;
-            break;
+        } else if (invoke != NULL) {
+            /* After --invoke NAME, everything but the options above is an
+             * argument (including negative numbers); arguments are moved
+             * together so the options may follow them. */
+            args[arg_count++] = argv[i];
         } else if (a[0] == '-') {
             return veil_cli_usage_error(prog, "unknown option '%s'", a);
         } else if (file == NULL) {
