@@ -517,7 +517,7 @@ static void test_host_reentry_is_bounded(void **state) {
     assert_err(veil_wasm_call(f->store, t.env.down, &n, 1, &result, 1, &trap), VEIL_ETRAP,
                "call stack exhausted");
     assert_int_equal(trap.kind, VEIL_TRAP_HOST);
-    assert_true(t.env.deepest >= 32);
+    assert_true(t.env.deepest >= 8); /* up to 64 levels; fewer with big frames (ASan) */
     assert_true(t.env.deepest < 1000);
     n = i32(12);
     assert_int_equal(call_i32(f, "fib", &n, 1), 144);
