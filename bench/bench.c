@@ -107,7 +107,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("veil_bench: scale 1/%lu, best of %lu; times in ms\n", scale, repeat);
-    printf("%-8s %-42s %10s %10s %8s\n", "kernel", "work", "native", "interp", "ratio");
+    printf("%-8s %-42s %10s %10s %8s\n", "kernel", "work (at scale 1)", "native", "interp",
+           "ratio");
     int status = 0;
     double log_sum = 0;
     int counted = 0;
