@@ -154,7 +154,7 @@ veil_error *veil_annotate_detections(uint8_t *rgb, int width, int height, size_t
         return veil_error_new(VEIL_EINVAL, "annotate: invalid frame geometry %dx%d", width, height);
     int small = width < height ? width : height;
     int thickness = small / 200 > 2 ? small / 200 : 2;
-    int scale = small / 300 > 1 ? small / 300 : 1;
+    int scale = small / 240 > 1 ? small / 240 : 1;
     int pad = scale;
     for (size_t i = 0; i < count; i++) {
         const veil_nanodet_detection *d = &detections[i];

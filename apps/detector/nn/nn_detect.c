@@ -150,7 +150,13 @@ static veil_error *load_frame(const args *a, uint8_t **rgb) {
     const char *path = a->rgb != NULL ? a->rgb : a->yuv;
     uint8_t *data;
     size_t len;
-    VEIL_TRY(veil_read_file(path, want + 1, &data, &len));
+    veil_error *err = veil_read_file(path, want, &data, &len);
+    if (err != NULL && veil_error_code(err) == VEIL_ELIMIT) {
+        veil_error_free(err);
+        return veil_error_new(VEIL_EINVAL, "%s: larger than a %dx%d %s frame (%zu bytes)", path,
+                              a->width, a->height, a->rgb != NULL ? "RGB24" : "YUV420P", want);
+    }
+    VEIL_TRY(err);
     if (len != want) {
         free(data);
         return veil_error_new(VEIL_EINVAL, "%s: %zu bytes, a %dx%d %s frame has %zu", path, len,

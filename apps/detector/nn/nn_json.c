@@ -168,6 +168,8 @@ static int hex_value(uint8_t c) {
 
 static veil_error *read_hex4(parser *p, uint32_t *out) {
     const uint8_t *b;
+    if (veil_reader_remaining(&p->r) < 4)
+        return perr(p, "invalid \\u escape", NULL);
     VEIL_TRY(veil_reader_bytes(&p->r, 4, &b));
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
