@@ -239,7 +239,10 @@ function iou(a, b) { // [x, y, w, h]
   const x2 = Math.min(a[0] + a[2], b[0] + b[2]); const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
   const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
   const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : (a.join() === b.join() ? 1 : 0);
+  if (union > 0) return inter / union;
+  // Degenerate boxes (zero width or height, e.g. an arg-max bin of 0 on
+  // both sides): the same box up to float rounding counts as a match.
+  return a.every((v, i) => Math.abs(v - b[i]) <= 1e-3) ? 1 : 0;
 }
 
 function compareDetections(ref, ours, what) {
