@@ -135,6 +135,7 @@ typedef struct detector {
     veil_h264_decoder *dec;
     veil_clip_decryptor *clip;
     veil_clip_ucam_ctr *ucam;
+    bool writing; /* output files are being written (all clips verified) */
 } detector;
 
 static double now_ms(void) {
@@ -191,16 +192,9 @@ static void default_settings(settings *s) {
 }
 
 static veil_error *apply_settings(const veil_nnj_value *root, const char *src, settings *s) {
-    static const char *const keys[] = {"min_score",
-                                       "iou_threshold",
-                                       "max_detections",
-                                       "nms",
-                                       "frame_step",
-                                       "annotate",
-                                       "max_annotated_frames",
-                                       "jpeg_quality",
-                                       "input_format",
-                                       NULL};
+    static const char *const keys[] = {
+        "min_score", "iou_threshold",        "max_detections", "nms",          "frame_step",
+        "annotate",  "max_annotated_frames", "jpeg_quality",   "input_format", NULL};
     static const char *const nms_names[] = {"per-class", "agnostic", NULL};
     static const char *const annotate_names[] = {"new-class", "detections", "all", "none", NULL};
     static const char *const input_names[] = {"veil-clip", "ucam-aes128ctr", NULL};
@@ -335,8 +329,21 @@ static veil_error *record(detector *d, const veil_h264_frame *f, const veil_nano
     VEIL_TRY(grow((void **)&r->dets, &r->dets_cap, r->dets_len + n + 1, sizeof(*r->dets)));
     r->frames[r->frames_len++] =
         (frame_rec){.index = f->index, .time_s = f->time_s, .first = r->dets_len, .count = n};
-    memcpy(r->dets + r->dets_len, dets, n * sizeof(*dets));
-    r->dets_len += n;
+    /* The reference clamps x, y, width and height to [0, 1] one by one, so
+     * a box can reach past the right or bottom edge: the report clips it to
+     * the frame. */
+    for (size_t i = 0; i < n; i++) {
+        veil_nanodet_detection o = dets[i];
+        float x1 = o.x < 0 ? 0 : o.x, y1 = o.y < 0 ? 0 : o.y;
+        float x2 = o.x + o.width, y2 = o.y + o.height;
+        x2 = x2 > (float)f->width ? (float)f->width : x2;
+        y2 = y2 > (float)f->height ? (float)f->height : y2;
+        o.x = x1;
+        o.y = y1;
+        o.width = x2 > x1 ? x2 - x1 : 0;
+        o.height = y2 > y1 ? y2 - y1 : 0;
+        r->dets[r->dets_len++] = o;
+    }
     uint32_t counts[VEIL_NANODET_CLASSES] = {0};
     for (size_t i = 0; i < n; i++) {
         class_summary *c = &r->classes[dets[i].class_id];
@@ -367,8 +374,9 @@ static veil_error *on_frame(void *user_data, const veil_h264_frame *f) {
         r->width = f->width;
         r->height = f->height;
     } else if (f->width != r->width || f->height != r->height) {
-        return veil_error_new(VEIL_EUNSUPPORTED, "frame %" PRIu32 ": size changes from %dx%d to %dx%d",
-                              f->index, r->width, r->height, f->width, f->height);
+        return veil_error_new(VEIL_EUNSUPPORTED,
+                              "frame %" PRIu32 ": size changes from %dx%d to %dx%d", f->index,
+                              r->width, r->height, f->width, f->height);
     }
     size_t bytes = (size_t)f->width * 3 * (size_t)f->height;
     if (bytes > d->rgb_cap) {
@@ -388,8 +396,8 @@ static veil_error *on_frame(void *user_data, const veil_h264_frame *f) {
     veil_nanodet_detection dets[MAX_FRAME_DETECTIONS];
     size_t n = 0;
     veil_nanodet_timing nt = {0};
-    VEIL_TRY(veil_nanodet_detect(d->nn, d->rgb, f->width, f->height, (size_t)f->width * 3,
-                                 &d->s.nn, dets, MAX_FRAME_DETECTIONS, &n, &nt));
+    VEIL_TRY(veil_nanodet_detect(d->nn, d->rgb, f->width, f->height, (size_t)f->width * 3, &d->s.nn,
+                                 dets, MAX_FRAME_DETECTIONS, &n, &nt));
     double t2 = now_ms();
     if (wants_annotation(d, dets, n))
         VEIL_TRY(annotate_frame(d, f->index, dets, n));
@@ -425,8 +433,8 @@ static veil_error *read_key(const detector *d, const char *clip_name, size_t key
     const char *dot = strrchr(clip_name, '.');
     veil_error *err = NULL;
     if (dot != NULL && dot != clip_name)
-        err = veil_asprintf(&candidates[1], "%s/%.*s.key", d->p.user_input,
-                            (int)(dot - clip_name), clip_name);
+        err = veil_asprintf(&candidates[1], "%s/%.*s.key", d->p.user_input, (int)(dot - clip_name),
+                            clip_name);
     if (err == NULL)
         err = veil_asprintf(&candidates[2], "%s/clip.key", d->p.user_input);
     bool found = false;
@@ -530,7 +538,8 @@ static veil_error *process_clip(detector *d, clip_run *r) {
     } else {
         err = read_key(d, r->name, UCAM_KEY_FILE_LEN, key);
         if (err == NULL)
-            err = veil_clip_ucam_ctr_new(key, key + VEIL_CLIP_UCAM_KEY_LEN, first_sink, d, &d->ucam);
+            err =
+                veil_clip_ucam_ctr_new(key, key + VEIL_CLIP_UCAM_KEY_LEN, first_sink, d, &d->ucam);
     }
     memset(key, 0, sizeof(key));
     FILE *in = NULL;
@@ -663,8 +672,8 @@ static veil_error *clip_json(const detector *d, const clip_run *r, veil_buf *b) 
     VEIL_TRY(veil_buf_printf(b,
                              ",\n      \"authenticated\": %s,\n      \"width\": %d,\n"
                              "      \"height\": %d,\n      \"frames_decoded\": %" PRIu32
-                             ",\n      \"frames_analysed\": %" PRIu32 ",\n      \"frame_step\": %" PRIu32
-                             ",\n      \"summary\": {",
+                             ",\n      \"frames_analysed\": %" PRIu32
+                             ",\n      \"frame_step\": %" PRIu32 ",\n      \"summary\": {",
                              d->s.input == INPUT_VEIL_CLIP ? "true" : "false", r->width, r->height,
                              r->decoded, r->analysed, d->s.frame_step));
     bool first = true;
@@ -675,13 +684,12 @@ static veil_error *clip_json(const detector *d, const clip_run *r, veil_buf *b) 
         VEIL_TRY(veil_buf_append_str(b, first ? "\n        " : ",\n        "));
         first = false;
         VEIL_TRY(json_string(b, class_name(d, c)));
-        VEIL_TRY(veil_buf_printf(b,
-                                 ": {\"class_id\": %d, \"frames\": %" PRIu32
-                                 ", \"max_in_frame\": %" PRIu32 ", \"max_score\": %.4f"
-                                 ", \"first_frame\": %" PRIu32 ", \"last_frame\": %" PRIu32
-                                 ", \"first_seen_s\": ",
-                                 c, s->frames, s->max_count, (double)s->max_score, s->first_index,
-                                 s->last_index));
+        VEIL_TRY(veil_buf_printf(
+            b,
+            ": {\"class_id\": %d, \"frames\": %" PRIu32 ", \"max_in_frame\": %" PRIu32
+            ", \"max_score\": %.4f"
+            ", \"first_frame\": %" PRIu32 ", \"last_frame\": %" PRIu32 ", \"first_seen_s\": ",
+            c, s->frames, s->max_count, (double)s->max_score, s->first_index, s->last_index));
         VEIL_TRY(json_time(b, s->first_s));
         VEIL_TRY(veil_buf_append_str(b, ", \"last_seen_s\": "));
         VEIL_TRY(json_time(b, s->last_s));
@@ -693,13 +701,13 @@ static veil_error *clip_json(const detector *d, const clip_run *r, veil_buf *b) 
         VEIL_TRY(veil_buf_append_str(b, i == 0 ? "" : ", "));
         VEIL_TRY(json_string(b, r->jpegs[i].name));
     }
-    VEIL_TRY(veil_buf_printf(b, "],\n      \"annotated_frames_dropped\": %" PRIu32
-                                ",\n      \"frames\": [",
-                             r->jpegs_dropped));
+    VEIL_TRY(veil_buf_printf(
+        b, "],\n      \"annotated_frames_dropped\": %" PRIu32 ",\n      \"frames\": [",
+        r->jpegs_dropped));
     for (size_t i = 0; i < r->frames_len; i++) {
         const frame_rec *f = &r->frames[i];
-        VEIL_TRY(veil_buf_printf(b, "%s\n        {\"index\": %" PRIu32 ", \"time_s\": ",
-                                 i == 0 ? "" : ",", f->index));
+        VEIL_TRY(veil_buf_printf(
+            b, "%s\n        {\"index\": %" PRIu32 ", \"time_s\": ", i == 0 ? "" : ",", f->index));
         VEIL_TRY(json_time(b, f->time_s));
         VEIL_TRY(veil_buf_append_str(b, ", \"objects\": ["));
         for (size_t k = 0; k < f->count; k++) {
@@ -722,7 +730,8 @@ static veil_error *write_outputs(const detector *d, const clip_run *runs, size_t
         for (size_t k = 0; k < runs[i].jpegs_len; k++) {
             char *path;
             VEIL_TRY(veil_asprintf(&path, "%s/%s", d->p.output, runs[i].jpegs[k].name));
-            veil_error *err = veil_write_file(path, runs[i].jpegs[k].data, runs[i].jpegs[k].len, 0644);
+            veil_error *err =
+                veil_write_file(path, runs[i].jpegs[k].data, runs[i].jpegs[k].len, 0644);
             free(path);
             VEIL_TRY(err);
         }
@@ -816,8 +825,10 @@ static veil_error *run(detector *d) {
     for (size_t i = 0; i < n && err == NULL; i++)
         err = process_clip(d, &runs[i]);
     /* Every clip verified: only now does anything reach the output. */
-    if (err == NULL)
+    if (err == NULL) {
+        d->writing = true;
         err = write_outputs(d, runs, n);
+    }
     if (err == NULL)
         print_summary(d, runs, n);
     for (size_t i = 0; i < n; i++)
@@ -869,6 +880,8 @@ int main(int argc, char **argv) {
     free(d.annotated);
     if (err != NULL) {
         fprintf(stderr, "detector: %s\n", veil_error_message(err));
+        if (!d.writing)
+            fprintf(stderr, "detector: nothing was written to %s\n", d.p.output);
         veil_error_free(err);
         return 1;
     }
