@@ -35,6 +35,9 @@ for f in "$native" "$wasm" "$veil" "$clip"; do
     [[ -e "$f" ]] || { echo "run.sh: missing $f (build with ./scripts/build.sh release)" >&2; exit 1; }
 done
 tp="$root/scripts/third_party"
+# The compiler names are part of the cache key: use exactly what CMake passes.
+wasm_cc="$(sed -n 's/^VEIL_WASM_CC:FILEPATH=//p' "$build/CMakeCache.txt")"
+wasm_ar="$(sed -n 's/^VEIL_WASM_AR:FILEPATH=//p' "$build/CMakeCache.txt")"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -51,7 +54,7 @@ if ((cold)); then
     for step in "build-mbedtls.sh" "build-ffmpeg.sh wasm32-wasi" "build-ffmpeg.sh native"; do
         t0=$(now)
         # shellcheck disable=SC2086
-        VEIL_CACHE_DIR="$tmp" VEIL_WASM_CC=clang-14 VEIL_WASM_AR=llvm-ar-14 "$tp"/$step >/dev/null 2>&1
+        VEIL_CACHE_DIR="$tmp" VEIL_WASM_CC="$wasm_cc" VEIL_WASM_AR="$wasm_ar" "$tp"/$step >/dev/null 2>&1
         printf '  cold   %-28s %7s s\n' "$step" "$(secs "$t0" "$(now)")"
     done
     cold_total=$(secs "$total0" "$(now)")
@@ -60,7 +63,7 @@ fi
 t0=$(now)
 for step in "build-mbedtls.sh" "build-ffmpeg.sh wasm32-wasi" "build-ffmpeg.sh native"; do
     # shellcheck disable=SC2086
-    VEIL_WASM_CC=clang-14 VEIL_WASM_AR=llvm-ar-14 "$tp"/$step >/dev/null
+    VEIL_WASM_CC="$wasm_cc" VEIL_WASM_AR="$wasm_ar" "$tp"/$step >/dev/null
 done
 cached_total=$(secs "$t0" "$(now)")
 printf '  cached %-28s %7s s\n' "all three (scripts)" "$cached_total"
@@ -86,7 +89,7 @@ best_fps() {
     done
     echo "$best"
 }
-node_run() { node --no-warnings "$runner" --dir "$video" --dir "$work" "$wasm" "$@"; }
+node_run() { node --no-warnings --experimental-wasi-unstable-preview1 "$runner" --dir "$video" --dir "$work" "$wasm" "$@"; }
 
 echo
 echo "== decoding $(basename "$clip") (100 pictures 768x576), best of $runs"

@@ -9,48 +9,20 @@
 # against that index once more and every file the .dsc lists against the
 # .dsc's Checksums-Sha256, before dpkg-source unpacks it (applying Debian's
 # patches).  A verified tree is marked with .veil-verified and reused.
-# deb-src lines are added to /etc/apt/sources.list.d/veil-deb-src.sources
-# (mirroring the configured deb lines) when apt has none.
+# deb-src entries are added by enable-deb-src.sh (run by scripts/setup.sh)
+# when apt has none.
 set -euo pipefail
 pkg="${1:?usage: fetch-source.sh SOURCE_PACKAGE [CACHE_DIR]}"
 cache="${2:-${VEIL_CACHE_DIR:-$HOME/.cache/veil}}"
 log() { echo "fetch-source($pkg): $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-
 # Prints apt's source URIs for the package: 'URL' FILE SIZE SHA256:HEX
 print_uris() { apt-get source --print-uris -qq --only-source "$pkg" 2>/dev/null; }
 
-enable_deb_src() {
-    local out=/etc/apt/sources.list.d/veil-deb-src.sources
-    log "no deb-src lines configured: writing $out and running apt-get update"
-    local tmp
-    tmp="$(mktemp)"
-    # deb822 files: copy each stanza that has Types: deb as Types: deb-src.
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -e "$f" && "$f" != "$out" ]] || continue
-        awk 'BEGIN { RS = ""; ORS = "\n\n" }
-             /(^|\n)Types:[^\n]*(^| )deb( |\n|$)/ {
-                 gsub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f" >>"$tmp"
-    done
-    # One-line format.
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -e "$f" ]] || continue
-        grep -E '^deb[[:space:]]' "$f" | sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?/Types: deb-src\nURIs: /' |
-            awk '/^URIs:/ { split($0, a, " "); print "URIs: " a[2]; s = ""; for (i = 4; i <= NF; i++) s = s " " a[i];
-                            print "Suites: " a[3]; print "Components:" s; print ""; next } { print }' >>"$tmp" || true
-    done
-    [[ -s "$tmp" ]] || die "found no deb lines in /etc/apt to mirror as deb-src"
-    $sudo install -m 0644 "$tmp" "$out"
-    rm -f "$tmp"
-    $sudo apt-get update -qq >&2 || die "apt-get update failed"
-}
-
 uris="$(print_uris || true)"
 if [[ -z "$uris" ]]; then
-    enable_deb_src
+    "$(dirname "${BASH_SOURCE[0]}")/enable-deb-src.sh"
     uris="$(print_uris || true)"
 fi
 [[ -n "$uris" ]] || die "apt knows no source package '$pkg' (is its deb-src archive reachable?)"

@@ -2,7 +2,8 @@
 // `veil run` in tests and benches.
 //   node node-wasi-run.mjs [--dir HOST[:GUEST]]... PROGRAM.wasm [ARGS...]
 // Each --dir preopens a host directory (at GUEST, default the same path).
-// The program's exit status becomes the process's.
+// The program's exit status becomes the process's.  Node 18 (Debian 12's)
+// needs --experimental-wasi-unstable-preview1; Node 20 accepts and ignores it.
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { WASI } from 'node:wasi';

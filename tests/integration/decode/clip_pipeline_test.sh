@@ -11,7 +11,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 passed=0 failed=0
-run_wasm() { "$node" --no-warnings "$runner" --dir "$work" --dir "$testdata/video" "$wasm" "$@"; }
+run_wasm() { "$node" --no-warnings --experimental-wasi-unstable-preview1 "$runner" --dir "$work" --dir "$testdata/video" "$wasm" "$@"; }
 "$veil" clip keygen -o master.key
 "$veil" clip encrypt --master-key master.key --clip-id pipeline --chunk-size 8192 "$src" c.clip >/dev/null
 "$veil" clip key --master-key master.key --clip c.clip -o c.key
