@@ -38,7 +38,7 @@ done
 if ((do_build)); then
     "$root/scripts/build.sh" release >/dev/null
 fi
-bench="$build/bench"
+bench="$build/bench/kernels"
 veil="$build/src/veil/veil"
 node_runner="$root/bench/harness/node_wasi.mjs"
 [[ -x "$bench/bench_fib_native" ]] || { echo "run.sh: no bench programs in $bench (build first)" >&2; exit 1; }
