@@ -57,6 +57,34 @@ VEIL_AOT_INLINE veil_v128 veil_aot_v128_const(uint64_t lo, uint64_t hi) {
     return r;
 }
 
+/* Float constants are hidden from the C optimiser: it would otherwise
+ * fold x - 0.0, x * 1.0, x / 1.0 or x / -1.0 to x or -x, which in wasm
+ * must turn a signalling NaN into a quiet one.  The asm has no side
+ * effects, so the constant is still hoisted out of loops. */
+#if defined(__x86_64__)
+#define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+x"(v))
+#elif defined(__aarch64__)
+#define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+w"(v))
+#else
+#define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+m"(v))
+#endif
+/* f32.demote_f64(f64.promote_f32(x)) must quiet a signalling NaN; C would
+ * fold the pair to x. */
+VEIL_AOT_INLINE double veil_aot_opaque_f64(double d) {
+    VEIL_AOT_OPAQUE_FP(d);
+    return d;
+}
+VEIL_AOT_INLINE float veil_aot_f32_const(uint32_t bits) {
+    float f = veil_aot_f32_from_bits(bits);
+    VEIL_AOT_OPAQUE_FP(f);
+    return f;
+}
+VEIL_AOT_INLINE double veil_aot_f64_const(uint64_t bits) {
+    double d = veil_aot_f64_from_bits(bits);
+    VEIL_AOT_OPAQUE_FP(d);
+    return d;
+}
+
 /* ---- calls: depth, native stack, fuel ---- */
 
 /* The stack pointer, without forcing a frame pointer. */
@@ -131,24 +159,44 @@ VEIL_AOT_INLINE uint8_t *veil_aot_ea(veil_aot_ctx *ctx, uint8_t *base, uint64_t 
     veil_aot_ea(ctx, m0, m0n, (addr), (offset), (bytes), (func))
 #endif
 
-#define VEIL_AOT_LOAD(name, type)                                                                  \
+/* With guard pages a load that traps must happen even when its value is
+ * never used, but C considers loads free of side effects and deletes dead
+ * ones; an empty asm that takes the value in a register keeps every load
+ * (the same device as wasm2c's FORCE_READ).  Explicit checks need nothing:
+ * the check itself calls the trap. */
+#if VEIL_AOT_GUARD_PAGES
+#define VEIL_AOT_FORCE_INT(v) __asm__("" ::"r"(v))
+#if defined(__x86_64__)
+#define VEIL_AOT_FORCE_VEC(v) __asm__("" ::"x"(v))
+#elif defined(__aarch64__)
+#define VEIL_AOT_FORCE_VEC(v) __asm__("" ::"w"(v))
+#else
+#error "guard-page mode supports x86-64 and AArch64"
+#endif
+#else
+#define VEIL_AOT_FORCE_INT(v) ((void)0)
+#define VEIL_AOT_FORCE_VEC(v) ((void)0)
+#endif
+
+#define VEIL_AOT_LOAD(name, type, force)                                                           \
     VEIL_AOT_INLINE type veil_aot_ld_##name(const uint8_t *p) {                                    \
         type v;                                                                                    \
         memcpy(&v, p, sizeof v);                                                                   \
+        force(v);                                                                                  \
         return v;                                                                                  \
     }
 #define VEIL_AOT_STORE(name, type)                                                                 \
     VEIL_AOT_INLINE void veil_aot_st_##name(uint8_t *p, type v) {                                  \
         memcpy(p, &v, sizeof v);                                                                   \
     }
-VEIL_AOT_LOAD(u8, uint8_t)
-VEIL_AOT_LOAD(s8, int8_t)
-VEIL_AOT_LOAD(u16, uint16_t)
-VEIL_AOT_LOAD(s16, int16_t)
-VEIL_AOT_LOAD(u32, uint32_t)
-VEIL_AOT_LOAD(u64, uint64_t)
-VEIL_AOT_LOAD(f32, float)
-VEIL_AOT_LOAD(f64, double)
+VEIL_AOT_LOAD(u8, uint8_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(s8, int8_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(u16, uint16_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(s16, int16_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(u32, uint32_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(u64, uint64_t, VEIL_AOT_FORCE_INT)
+VEIL_AOT_LOAD(f32, float, VEIL_AOT_FORCE_VEC)
+VEIL_AOT_LOAD(f64, double, VEIL_AOT_FORCE_VEC)
 VEIL_AOT_STORE(u8, uint8_t)
 VEIL_AOT_STORE(u16, uint16_t)
 VEIL_AOT_STORE(u32, uint32_t)
@@ -178,6 +226,7 @@ VEIL_AOT_INLINE void veil_aot_memory_fill(veil_aot_ctx *ctx, uint32_t dst, uint3
 VEIL_AOT_INLINE veil_v128 veil_aot_v128_load(const uint8_t *p) {
     veil_v128 v;
     memcpy(&v, p, 16);
+    VEIL_AOT_FORCE_VEC(v);
     return v;
 }
 VEIL_AOT_INLINE void veil_aot_v128_store(uint8_t *p, veil_v128 v) {
@@ -225,6 +274,7 @@ VEIL_AOT_INLINE veil_v128 veil_aot_v128_load64_splat(const uint8_t *p) {
     VEIL_AOT_INLINE veil_v128 veil_aot_v128_load##bits##_lane(const uint8_t *p, veil_v128 v,       \
                                                               uint32_t lane) {                     \
         memcpy((uint8_t *)&v + lane * (bits / 8), p, bits / 8);                                    \
+        VEIL_AOT_FORCE_VEC(v);                                                                     \
         return v;                                                                                  \
     }                                                                                              \
     VEIL_AOT_INLINE void veil_aot_v128_store##bits##_lane(uint8_t *p, veil_v128 v,                 \

@@ -46,8 +46,10 @@ extern char **environ;
 
 /* Flags every build uses: they keep C from changing wasm semantics
  * (wrapping arithmetic, no type-based alias analysis, no contraction of
- * a*b+c into fused multiply-adds, no errno from math) and make a position-
- * independent shared object that exports only veil_aot_module_info. */
+ * a*b+c into fused multiply-adds, no errno from math, no turning calls in
+ * tail position into jumps, which would let endless recursion run forever
+ * instead of exhausting the stack) and make a position-independent shared
+ * object that exports only veil_aot_module_export. */
 static const char *const base_flags[] = {
     "-std=gnu11",
     "-fPIC",
@@ -56,6 +58,7 @@ static const char *const base_flags[] = {
     "-fno-strict-aliasing",
     "-ffp-contract=off",
     "-fno-math-errno",
+    "-fno-optimize-sibling-calls",
     "-fvisibility=hidden",
     "-w",
 };

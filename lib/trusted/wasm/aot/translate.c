@@ -197,7 +197,7 @@ static const numeric_op numeric_ops[0xC5 - 0x45] = {
     UN("f64.convert_i32_u", C_I32, C_F64, "(double)$a"),
     UN("f64.convert_i64_s", C_I64, C_F64, "(double)(int64_t)$a"),
     UN("f64.convert_i64_u", C_I64, C_F64, "veil_op_f64_convert_i64_u($a)"),
-    UN("f64.promote_f32", C_F32, C_F64, "veil_op_f64_promote_f32($a)"),
+    UN("f64.promote_f32", C_F32, C_F64, "veil_aot_opaque_f64(veil_op_f64_promote_f32($a))"),
     UN("i32.reinterpret_f32", C_F32, C_I32, "veil_aot_f32_to_bits($a)"),
     UN("i64.reinterpret_f64", C_F64, C_I64, "veil_aot_f64_to_bits($a)"),
     UN("f32.reinterpret_i32", C_I32, C_F32, "veil_aot_f32_from_bits($a)"),
@@ -1577,14 +1577,14 @@ static veil_error *translate_instruction(translator *t, uint8_t op) {
         uint32_t bits;
         VEIL_TRY(veil_reader_u32le(&t->r, &bits));
         VEIL_TRY(push(t, VEIL_WASM_F32));
-        EMIT(t, "%s = veil_aot_f32_from_bits(0x%08" PRIx32 "u);\n", slot(t, t->height - 1).s, bits);
+        EMIT(t, "%s = veil_aot_f32_const(0x%08" PRIx32 "u);\n", slot(t, t->height - 1).s, bits);
         return NULL;
     }
     case 0x44: { /* f64.const */
         uint64_t bits;
         VEIL_TRY(veil_reader_u64le(&t->r, &bits));
         VEIL_TRY(push(t, VEIL_WASM_F64));
-        EMIT(t, "%s = veil_aot_f64_from_bits(0x%016" PRIx64 "ull);\n", slot(t, t->height - 1).s,
+        EMIT(t, "%s = veil_aot_f64_const(0x%016" PRIx64 "ull);\n", slot(t, t->height - 1).s,
              bits);
         return NULL;
     }
@@ -1837,6 +1837,15 @@ static veil_error *translate_function(translator *t, uint32_t index) {
     }
     if (!veil_reader_at_end(&t->r))
         return fail(t, VEIL_EMALFORMED, "bytes after the function's end", NULL);
+
+    /* The epilogue reads the result slots even when the end is unreachable
+     * (then they are never written, which is harmless): declare them. */
+    for (uint32_t i = 0; i < t->type->result_count; i++) {
+        int cls = class_of(t->type->results[i]);
+        if (!t->slot_used[cls] || i > t->max_slot[cls])
+            t->max_slot[cls] = i;
+        t->slot_used[cls] = true;
+    }
 
     /* Assemble: signature, locals, slots, memory cache, body, epilogue. */
     veil_buf *out = t->out;
