@@ -50,4 +50,10 @@
 #define VEIL_RIGHTS_RW UINT64_C(550470)    /* r | w */
 #define VEIL_RIGHTS_WX UINT64_C(537404996) /* w | x */
 
+/* How many rights bits are defined (0..29). */
+#define VEIL_RIGHTS_BITS 30u
+
+/* Name of one WASI rights bit (0..29): "fd_read", ..., "execute"; NULL above. */
+const char *veil_rights_bit_name(unsigned bit);
+
 #endif

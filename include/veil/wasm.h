@@ -91,10 +91,14 @@ typedef struct veil_wasm_extern {
     } of;
 } veil_wasm_extern;
 
-/* What a module imports or exports, as the embedder sees it. */
+/* What a module imports or exports, as the embedder sees it.  Names are
+ * NUL-terminated, but wasm names may contain NUL bytes: the lengths are
+ * exact. */
 typedef struct veil_wasm_extern_desc {
     const char *module; /* imports only */
     const char *name;
+    size_t module_len; /* imports only */
+    size_t name_len;
     veil_wasm_extern_kind kind;
     veil_wasm_functype func;       /* FUNC */
     veil_wasm_valtype elem_type;   /* TABLE: funcref or externref */
@@ -217,6 +221,9 @@ VEIL_NODISCARD veil_error *veil_wasm_instantiate(veil_wasm_store *store,
 /* Finds an export by name; false when absent. */
 bool veil_wasm_instance_export(const veil_wasm_instance *instance, const char *name,
                                veil_wasm_extern *out);
+/* The same for names that may contain NUL bytes. */
+bool veil_wasm_instance_export_n(const veil_wasm_instance *instance, const char *name,
+                                 size_t name_len, veil_wasm_extern *out);
 /* Memory 0 of an instance, or NULL. */
 veil_wasm_memory *veil_wasm_instance_memory(const veil_wasm_instance *instance);
 

@@ -45,7 +45,7 @@ void veil_log_init_from_env(void) {
     const char *name = getenv("VEIL_LOG");
     if (name == NULL || *name == '\0')
         return;
-    veil_log_level level;
+    veil_log_level level = VEIL_LOG_WARN;
     veil_error *err = veil_log_level_parse(name, &level);
     if (err != NULL) {
         veil_log(VEIL_LOG_WARN, "log", "VEIL_LOG: %s", veil_error_message(err));

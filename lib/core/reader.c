@@ -56,14 +56,14 @@ static veil_error *read_uint(veil_reader *r, size_t n, bool big_endian, uint64_t
 }
 
 veil_error *veil_reader_u16le(veil_reader *r, uint16_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_uint(r, 2, false, &v, "u16"));
     *out = (uint16_t)v;
     return NULL;
 }
 
 veil_error *veil_reader_u32le(veil_reader *r, uint32_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_uint(r, 4, false, &v, "u32"));
     *out = (uint32_t)v;
     return NULL;
@@ -74,14 +74,14 @@ veil_error *veil_reader_u64le(veil_reader *r, uint64_t *out) {
 }
 
 veil_error *veil_reader_u16be(veil_reader *r, uint16_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_uint(r, 2, true, &v, "u16"));
     *out = (uint16_t)v;
     return NULL;
 }
 
 veil_error *veil_reader_u32be(veil_reader *r, uint32_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_uint(r, 4, true, &v, "u32"));
     *out = (uint32_t)v;
     return NULL;
@@ -137,7 +137,7 @@ static veil_error *read_leb(veil_reader *r, unsigned bits, bool is_signed, uint6
 }
 
 veil_error *veil_reader_uleb32(veil_reader *r, uint32_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_leb(r, 32, false, &v));
     *out = (uint32_t)v;
     return NULL;
@@ -148,21 +148,21 @@ veil_error *veil_reader_uleb64(veil_reader *r, uint64_t *out) {
 }
 
 veil_error *veil_reader_sleb32(veil_reader *r, int32_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_leb(r, 32, true, &v));
     *out = (int32_t)(uint32_t)v;
     return NULL;
 }
 
 veil_error *veil_reader_sleb33(veil_reader *r, int64_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_leb(r, 33, true, &v));
     *out = (int64_t)v;
     return NULL;
 }
 
 veil_error *veil_reader_sleb64(veil_reader *r, int64_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     VEIL_TRY(read_leb(r, 64, true, &v));
     *out = (int64_t)v;
     return NULL;

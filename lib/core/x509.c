@@ -182,8 +182,8 @@ void veil_cert_key_description(X509 *cert, char *buf, size_t size) {
 }
 
 veil_error *veil_cert_fingerprint(X509 *cert, char out[65]) {
-    uint8_t *der;
-    size_t len;
+    uint8_t *der = NULL;
+    size_t len = 0;
     VEIL_TRY(veil_cert_to_der(cert, &der, &len));
     veil_sha256_hex(der, len, out);
     free(der);
