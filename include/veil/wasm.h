@@ -16,6 +16,20 @@
  * VEIL_ETRAP and fills a veil_wasm_trap with the kind and the function where
  * it happened.  A trap never takes down the process; the store stays usable
  * for further calls (except after VEIL_TRAP_EXIT from a host function).
+ *
+ * Changes to the first version of this contract (engine helper):
+ *  - veil_wasm_extern_desc has exact `module_len`/`name_len`: wasm names may
+ *    contain NUL bytes (the spec tests export "\0..."), and
+ *    veil_wasm_instance_export_n() finds such exports.
+ *  - Limits: fuel is charged per function entry and loop iteration (the
+ *    number of wasm instructions in that straight-line region), and the
+ *    deadline is checked at the same points; the default call depth is
+ *    10000 frames and the value stack is bounded too (both trap with
+ *    "call stack exhausted").  A module is decoded, validated and compiled
+ *    for the interpreter by veil_wasm_module_load().
+ *  - veil_wasm_store_new() fails with VEIL_EUNSUPPORTED for a strategy the
+ *    engine does not have (VEIL_WASM_AOT until the translator lands).
+ *  - Externref values are opaque to the engine; 0 is ref.null extern.
  */
 #ifndef VEIL_WASM_H
 #define VEIL_WASM_H

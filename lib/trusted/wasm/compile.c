@@ -839,13 +839,6 @@ static void compile_call(compiler *c, uint32_t func_index, const veil_wasm_funct
 static void compile_instr(compiler *c, veil_wasm_instr *in) {
     const veil_wasm_module *m = c->m;
     const veil_wasm_opinfo *info = veil_wasm_opinfo_of(in->op);
-    if (in->op >= 0x200) {
-        if (c->err == NULL)
-            c->err = veil_error_new(VEIL_EUNSUPPORTED,
-                                    "%s at offset %zu: SIMD is not supported by this build",
-                                    info->name, in->offset);
-        return;
-    }
     c->cs[c->fuel_frame].fuel_count++;
     if (info->cls != VEIL_CLASS_SPECIAL) {
         compile_operator(c, in, info);

@@ -17,7 +17,10 @@
  * charges fuel and polls the deadline flag that the watchdog sets; a call
  * checks the frame count against the store's call-depth limit and the new
  * frame against the end of the value stack.  All three trap cleanly: the
- * frames of this entry are discarded and the store stays usable.
+ * frames of this entry are discarded and the store stays usable.  Entries
+ * from the host (re-entry through host functions) are the only thing that
+ * uses native stack; veil_interp_call bounds their nesting and checks that
+ * VEIL_WASM_NATIVE_STACK_RESERVE bytes of the thread's stack are still free.
  *
  * Every handler reads all of its operands before writing its result, so the
  * compiler may give a result the slot of an operand (or of a local).
@@ -28,6 +31,7 @@
 
 #include "interp.h"
 #include "ops_scalar.h"
+#include "ops_simd.h"
 #include "runtime.h"
 
 static const veil_wasm_memory empty_memory;
@@ -48,6 +52,25 @@ static const veil_wasm_memory empty_memory;
 #define BITS_F64(p) (*(p))
 #define CTYPE_I32 uint32_t
 #define CTYPE_I64 uint64_t
+/* v128 values occupy two slots; memcpy keeps this free of alignment and
+ * aliasing assumptions (it compiles to one unaligned vector move). */
+static inline veil_v128 v128_get(const uint64_t *p) {
+    veil_v128 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline void v128_put(uint64_t *p, veil_v128 v) {
+    memcpy(p, &v, sizeof(v));
+}
+#define ARG_V128(p) v128_get(p)
+#define RES_V128(p, v) v128_put((p), (v))
+#define BITS_V128(p) v128_get(p)
+/* Load results: scalar loads return bit patterns for one slot. */
+#define LOADRES_I32(p, v) (*(p) = (uint64_t)(v))
+#define LOADRES_I64(p, v) (*(p) = (uint64_t)(v))
+#define LOADRES_F32(p, v) (*(p) = (uint64_t)(v))
+#define LOADRES_F64(p, v) (*(p) = (uint64_t)(v))
+#define LOADRES_V128(p, v) v128_put((p), (v))
 
 #define SLOT(i) (&fp[ip[i]])
 
@@ -57,6 +80,8 @@ static const veil_wasm_memory empty_memory;
 #define ARITY_I64__ 2
 #define ARITY_F32__ 2
 #define ARITY_F64__ 2
+#define ARITY_V128__ 2
+#define ARITY_V128_V128 3
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 
@@ -67,6 +92,10 @@ static const veil_wasm_memory empty_memory;
 #define GEN_PURE_2(id, p0, p1, r)                                                                  \
     op_w_##id : RES_##r(SLOT(1), veil_op_##id(ARG_##p0(SLOT(2)), ARG_##p1(SLOT(3))));              \
     DISPATCH(4);
+#define GEN_PURE_3(id, p0, p1, r)                                                                  \
+    op_w_##id                                                                                      \
+        : RES_##r(SLOT(1), veil_op_##id(ARG_##p0(SLOT(2)), ARG_##p1(SLOT(3)), ARG_V128(SLOT(4)))); \
+    DISPATCH(5);
 #define GEN_BITS(id, p0, p1, p2, r, size) CAT(GEN_BITS_, ARITY_##p1##_##p2)(id, p0, p1, r)
 #define GEN_BITS_1(id, p0, p1, r)                                                                  \
     op_w_##id : *SLOT(1) = veil_op_##id(BITS_##p0(SLOT(2)));                                       \
@@ -100,7 +129,7 @@ static const veil_wasm_memory empty_memory;
         uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[3];                                      \
         if (ea_ + (size) > mem_size)                                                               \
             TRAP(VEIL_TRAP_MEMORY_OOB);                                                            \
-        *SLOT(1) = (uint64_t)veil_op_##id(mem + ea_);                                              \
+        LOADRES_##r(SLOT(1), veil_op_##id(mem + ea_));                                             \
         DISPATCH(4);                                                                               \
     }
 #define GEN_STORE(id, p0, p1, p2, r, size)                                                         \
@@ -112,7 +141,31 @@ static const veil_wasm_memory empty_memory;
         DISPATCH(4);                                                                               \
     }
 #define GEN_SPECIAL(id, p0, p1, p2, r, size)
-#define GEN_LANE(id, p0, p1, p2, r, size)
+/* Lane access: extract d v lane; replace d v x lane. */
+#define GEN_LANE(id, p0, p1, p2, r, size) CAT(GEN_LANE_, ARITY_##p1##_##p2)(id, p0, p1, r)
+#define GEN_LANE_1(id, p0, p1, r)                                                                  \
+    op_w_##id : RES_##r(SLOT(1), veil_op_##id(v128_get(SLOT(2)), ip[3]));                          \
+    DISPATCH(4);
+#define GEN_LANE_2(id, p0, p1, r)                                                                  \
+    op_w_##id : RES_V128(SLOT(1), veil_op_##id(v128_get(SLOT(2)), ip[4], ARG_##p1(SLOT(3))));      \
+    DISPATCH(5);
+/* v128.loadN_lane: d addr v offset lane; v128.storeN_lane: addr v offset lane. */
+#define GEN_LOAD_LANE(id, size)                                                                    \
+    op_w_##id : {                                                                                  \
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[4];                                      \
+        if (ea_ + (size) > mem_size)                                                               \
+            TRAP(VEIL_TRAP_MEMORY_OOB);                                                            \
+        RES_V128(SLOT(1), veil_op_##id(mem + ea_, v128_get(SLOT(3)), ip[5]));                      \
+        DISPATCH(6);                                                                               \
+    }
+#define GEN_STORE_LANE(id, size)                                                                   \
+    op_w_##id : {                                                                                  \
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[1]] + ip[3];                                      \
+        if (ea_ + (size) > mem_size)                                                               \
+            TRAP(VEIL_TRAP_MEMORY_OOB);                                                            \
+        veil_op_##id(mem + ea_, v128_get(SLOT(2)), ip[4]);                                         \
+        DISPATCH(5);                                                                               \
+    }
 #define GEN_HANDLER(id, code, text, imm, cls, p0, p1, p2, r, size)                                 \
     GEN_##cls(id, p0, p1, p2, r, size)
 
@@ -144,14 +197,15 @@ static const veil_wasm_memory empty_memory;
         DISPATCH(BR_OFF_RI_##bits + 1);                                                            \
     }
 
-/* Label table entries. */
-#define LABEL_PURE(id) &&op_w_##id
-#define LABEL_BITS(id) &&op_w_##id
-#define LABEL_TRAP(id) &&op_w_##id
-#define LABEL_LOAD(id) &&op_w_##id
-#define LABEL_STORE(id) &&op_w_##id
-#define LABEL_LANE(id) &&op_unsupported
-#define LABEL_SPECIAL(id) &&op_unsupported
+/* Label table entries of the table-driven operators (the others are listed
+ * by hand). */
+#define LABEL_PURE(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_BITS(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_TRAP(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_LOAD(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_STORE(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_LANE(id) [VEIL_IOP_w_##id] = &&op_w_##id,
+#define LABEL_SPECIAL(id)
 
 static veil_wasm_trap_kind op_trap_kind(int t) {
     switch (t) {
@@ -171,24 +225,31 @@ static veil_wasm_trap_kind run(veil_wasm_store *st, const veil_interp_code *code
     if (init != NULL) {
         static const void *const labels[VEIL_IOP_COUNT] = {
 #define CORE_LABEL(name) [VEIL_IOP_##name] = &&op_##name,
-#define WASM_LABEL(id, code_, text, imm, cls, p0, p1, p2, r, size)                                 \
-    [VEIL_IOP_w_##id] = LABEL_##cls(id),
-#define SIMD_LABEL(id, code_, text, imm, cls, p0, p1, p2, r, size)                                 \
-    [VEIL_IOP_w_##id] = &&op_unsupported,
+#define WASM_LABEL(id, code_, text, imm, cls, p0, p1, p2, r, size) LABEL_##cls(id)
 #define RI_LABEL(id, bits) [VEIL_IOP_ri_##id] = &&op_ri_##id,
 #define BRCMP_LABEL(id, bits, neg)                                                                 \
     [VEIL_IOP_brif_##id] = &&op_brif_##id, [VEIL_IOP_brif_ri_##id] = &&op_brif_ri_##id,
-            VEIL_IOPS_CORE(CORE_LABEL) VEIL_WASM_SCALAR_OPCODES(WASM_LABEL)
-                VEIL_WASM_SIMD_OPCODES(SIMD_LABEL) VEIL_IOPS_RI(RI_LABEL)
-                    VEIL_IOPS_BRCMP(BRCMP_LABEL)
+/* SIMD instructions with hand-written handlers (class SPECIAL). */
+#define HAND_LABELS                                                                                \
+    [VEIL_IOP_w_i8x16_shuffle] = &&op_w_i8x16_shuffle,                                             \
+    [VEIL_IOP_w_v128_load8_lane] = &&op_w_v128_load8_lane,                                         \
+    [VEIL_IOP_w_v128_load16_lane] = &&op_w_v128_load16_lane,                                       \
+    [VEIL_IOP_w_v128_load32_lane] = &&op_w_v128_load32_lane,                                       \
+    [VEIL_IOP_w_v128_load64_lane] = &&op_w_v128_load64_lane,                                       \
+    [VEIL_IOP_w_v128_store8_lane] = &&op_w_v128_store8_lane,                                       \
+    [VEIL_IOP_w_v128_store16_lane] = &&op_w_v128_store16_lane,                                     \
+    [VEIL_IOP_w_v128_store32_lane] = &&op_w_v128_store32_lane,                                     \
+    [VEIL_IOP_w_v128_store64_lane] = &&op_w_v128_store64_lane,
+            VEIL_IOPS_CORE(CORE_LABEL) VEIL_WASM_OPCODES(WASM_LABEL) VEIL_IOPS_RI(RI_LABEL)
+                VEIL_IOPS_BRCMP(BRCMP_LABEL) HAND_LABELS
 #undef CORE_LABEL
 #undef WASM_LABEL
-#undef SIMD_LABEL
 #undef RI_LABEL
 #undef BRCMP_LABEL
+#undef HAND_LABELS
         };
         for (int i = 0; i < VEIL_IOP_COUNT; i++) {
-            const void *label = labels[i] != NULL ? labels[i] : &&op_unsupported;
+            const void *label = labels[i] != NULL ? labels[i] : &&op_invalid;
             init[i] = (int32_t)((const char *)label - (const char *)&&op_trap_unreachable);
         }
         return VEIL_TRAP_NONE;
@@ -236,7 +297,7 @@ static veil_wasm_trap_kind run(veil_wasm_store *st, const veil_interp_code *code
 
 op_trap_unreachable:
     TRAP(VEIL_TRAP_UNREACHABLE);
-op_unsupported:
+op_invalid:
     TRAP(VEIL_TRAP_UNREACHABLE);
 op_copy:
     fp[ip[1]] = fp[ip[2]];
@@ -505,7 +566,22 @@ op_ref_func:
     fp[ip[1]] = (uint64_t)(uintptr_t)inst->funcs[ip[2]];
     DISPATCH(3);
 
-    VEIL_WASM_SCALAR_OPCODES(GEN_HANDLER)
+op_w_i8x16_shuffle : {
+    uint8_t lanes[16];
+    memcpy(lanes, &ip[4], sizeof(lanes));
+    RES_V128(SLOT(1), veil_op_i8x16_shuffle(v128_get(SLOT(2)), v128_get(SLOT(3)), lanes));
+    DISPATCH(8);
+}
+    GEN_LOAD_LANE(v128_load8_lane, 1)
+    GEN_LOAD_LANE(v128_load16_lane, 2)
+    GEN_LOAD_LANE(v128_load32_lane, 4)
+    GEN_LOAD_LANE(v128_load64_lane, 8)
+    GEN_STORE_LANE(v128_store8_lane, 1)
+    GEN_STORE_LANE(v128_store16_lane, 2)
+    GEN_STORE_LANE(v128_store32_lane, 4)
+    GEN_STORE_LANE(v128_store64_lane, 8)
+
+    VEIL_WASM_OPCODES(GEN_HANDLER)
     VEIL_IOPS_RI(GEN_RI)
     VEIL_IOPS_BRCMP(GEN_BRCMP)
 
@@ -537,6 +613,31 @@ const int32_t *veil_interp_handlers(void) {
     return handler_table;
 }
 
+/* Lowest native stack address an entry may start at on this thread (its
+ * stack's low end plus the reserve); 1 when the bounds are unknown (then the
+ * nesting bound alone applies).  Looked up once per thread: for the main
+ * thread glibc reads /proc/self/maps. */
+static _Thread_local uintptr_t native_stack_floor;
+
+static bool native_stack_low(void) {
+    if (native_stack_floor == 0) {
+        uintptr_t floor = 1;
+        pthread_attr_t attr;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            void *addr;
+            size_t size;
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0 &&
+                size > VEIL_WASM_NATIVE_STACK_RESERVE)
+                floor = (uintptr_t)addr + VEIL_WASM_NATIVE_STACK_RESERVE;
+            pthread_attr_destroy(&attr);
+        }
+        native_stack_floor = floor;
+    }
+    /* The frame address, not a local's: sanitizers may move locals to a
+     * heap-allocated fake stack. */
+    return (uintptr_t)__builtin_frame_address(0) < native_stack_floor;
+}
+
 veil_wasm_trap_kind veil_interp_call(veil_wasm_store *st, veil_wasm_func *func,
                                      const uint64_t *args, uint64_t *results) {
     st->trap.kind = VEIL_TRAP_NONE;
@@ -558,7 +659,7 @@ veil_wasm_trap_kind veil_interp_call(veil_wasm_store *st, veil_wasm_func *func,
     const veil_interp_code *code = func->code;
     uint64_t *fp = st->sp;
     if (st->nesting >= VEIL_WASM_MAX_NESTING || st->frame_count >= st->limits.max_call_depth ||
-        fp + code->frame_slots > st->stack_end) {
+        fp + code->frame_slots > st->stack_end || native_stack_low()) {
         st->trap.kind = VEIL_TRAP_STACK_EXHAUSTED;
         st->trap.func_index = func->func_index;
         st->trap_module = func->instance->module;

@@ -31,6 +31,19 @@
 #define VEIL_WASM_STACK_SLOTS (4u * 1024u * 1024u)
 /* Host -> wasm -> host ... re-entry depth (each level uses C stack). */
 #define VEIL_WASM_MAX_NESTING 64u
+/* Native stack an entry into the interpreter must find free below it: one
+ * `run` frame plus a host function and what it calls (WASI).  Sanitizer
+ * builds give every local its own stack slot, so `run` needs far more. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VEIL_WASM_NATIVE_STACK_RESERVE (1024u * 1024u)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VEIL_WASM_NATIVE_STACK_RESERVE (1024u * 1024u)
+#endif
+#endif
+#ifndef VEIL_WASM_NATIVE_STACK_RESERVE
+#define VEIL_WASM_NATIVE_STACK_RESERVE (256u * 1024u)
+#endif
 
 struct veil_wasm_func {
     veil_wasm_store *store;

@@ -1,6 +1,7 @@
 /* Unit tests of the engine through its public API (include/veil/wasm.h):
- * decoding errors, limits (fuel, deadline, memory cap, call depth), traps as
- * values, host functions, and the compiler's fused paths.  Modules are built
+ * decoding errors, limits (fuel, deadline, memory cap, call depth, value
+ * stack, host re-entry), traps as values naming the function where they
+ * happened, host functions, and the compiler's fused paths.  Modules are built
  * from tests/unit/wasm/wat/ by wat2wasm at build time (VEIL_WASM_FIXTURES). */
 #include "../test.h"
 
@@ -330,6 +331,234 @@ static void test_compiled_code_paths(void **state) {
     fixture_free(&f);
 }
 
+/* ---- tests/unit/wasm/wat/traps.wat: traps below the export, limits on
+ * call-only code, host re-entry ---- */
+
+typedef struct reenter_env {
+    veil_wasm_store *store;
+    veil_wasm_func *down;
+    uint32_t deepest;
+} reenter_env;
+
+/* Host side of "down": calls back into the program, so every level nests
+ * an interpreter run inside a host call. */
+static veil_error *host_reenter(veil_wasm_caller *caller, void *env, const uint64_t *args,
+                                uint64_t *results) {
+    (void)caller;
+    reenter_env *e = env;
+    uint32_t n = (uint32_t)args[0];
+    if (n > e->deepest)
+        e->deepest = n;
+    veil_wasm_value arg = i32(n), result;
+    veil_wasm_trap trap;
+    VEIL_TRY(veil_wasm_call(e->store, e->down, &arg, 1, &result, 1, &trap));
+    results[0] = result.of.i32;
+    return NULL;
+}
+
+static veil_error *resolve_reenter(void *user_data, const veil_wasm_extern_desc *import,
+                                   veil_wasm_extern *out) {
+    veil_wasm_func **fn = user_data;
+    if (strcmp(import->module, "host") != 0 || strcmp(import->name, "reenter") != 0)
+        return veil_error_new(VEIL_ENOENT, "no %s.%s", import->module, import->name);
+    out->kind = VEIL_WASM_EXTERN_FUNC;
+    out->of.func = *fn;
+    return NULL;
+}
+
+typedef struct traps_fixture {
+    fixture f;
+    reenter_env env;
+} traps_fixture;
+
+static void traps_instantiate(traps_fixture *t, const veil_wasm_limits *limits) {
+    memset(t, 0, sizeof(*t));
+    t->f.module = load("traps");
+    assert_ok(veil_wasm_store_new(limits, VEIL_WASM_INTERP, &t->f.store));
+    static const veil_wasm_valtype i[] = {VEIL_WASM_I32};
+    veil_wasm_functype type = {1, 1, i, i};
+    veil_wasm_func *reenter;
+    assert_ok(
+        veil_wasm_func_new_host(t->f.store, &type, host_reenter, &t->env, "reenter", &reenter));
+    veil_wasm_trap trap;
+    assert_ok(veil_wasm_instantiate(t->f.store, t->f.module, resolve_reenter, &reenter, &t->f.inst,
+                                    &trap));
+    t->env.store = t->f.store;
+    t->env.down = export_func(t->f.inst, "down");
+}
+
+static veil_wasm_value f32_bits(uint32_t bits) {
+    veil_wasm_value value;
+    memset(&value, 0, sizeof(value));
+    value.type = VEIL_WASM_F32;
+    value.of.f32_bits = bits;
+    return value;
+}
+
+/* Calls an export with one argument and one i32 result, expecting a trap
+ * of `kind` in the function `func_index` named `name`. */
+static void expect_trap(fixture *f, const char *export_name, veil_wasm_value arg,
+                        veil_wasm_trap_kind kind, uint32_t func_index, const char *name) {
+    veil_wasm_value result;
+    veil_wasm_trap trap;
+    veil_error *err =
+        veil_wasm_call(f->store, export_func(f->inst, export_name), &arg, 1, &result, 1, &trap);
+    assert_non_null(err);
+    assert_int_equal(veil_error_code(err), VEIL_ETRAP);
+    assert_non_null(strstr(veil_error_message(err), veil_wasm_trap_message(kind)));
+    veil_error_free(err);
+    assert_int_equal(trap.kind, kind);
+    assert_int_equal(trap.func_index, func_index);
+    assert_string_equal(trap.func_name, name);
+}
+
+static void test_trap_names_the_inner_function(void **state) {
+    (void)state;
+    traps_fixture t;
+    traps_instantiate(&t, NULL);
+    fixture *f = &t.f;
+    /* The trap is in $load_far (function 1), not in the export that called it. */
+    expect_trap(f, "load", i32(65533), VEIL_TRAP_MEMORY_OOB, 1, "load_far");
+    veil_wasm_value addr = i32(65532);
+    assert_int_equal(call_i32(f, "load", &addr, 1), 0);
+    /* call_indirect: undefined, uninitialized and mismatched elements trap in
+     * the calling function (4, named after its export). */
+    expect_trap(f, "indirect", i32(7), VEIL_TRAP_UNDEFINED_ELEMENT, 4, "indirect");
+    expect_trap(f, "indirect", i32(0), VEIL_TRAP_UNINITIALIZED_ELEMENT, 4, "indirect");
+    expect_trap(f, "indirect", i32(1), VEIL_TRAP_INDIRECT_MISMATCH, 4, "indirect");
+    /* NaN cannot convert; 3e9 does not fit in i32. */
+    expect_trap(f, "convert", f32_bits(0x7fc00000u), VEIL_TRAP_INVALID_CONVERSION, 5, "convert");
+    expect_trap(f, "convert", f32_bits(0x4f32d05eu), VEIL_TRAP_INT_OVERFLOW, 5, "convert");
+    veil_wasm_value minus = f32_bits(0xc0f00000u); /* -7.5 */
+    assert_int_equal(call_i32(f, "convert", &minus, 1), (uint32_t)-7);
+    veil_wasm_trap trap;
+    assert_err(
+        veil_wasm_call(f->store, export_func(f->inst, "unreachable"), NULL, 0, NULL, 0, &trap),
+        VEIL_ETRAP, "unreachable in function 7 (unreachable)");
+    assert_int_equal(trap.kind, VEIL_TRAP_UNREACHABLE);
+    assert_int_equal(trap.func_index, 7);
+    fixture_free(f);
+}
+
+static void test_fuel_is_charged_on_calls(void **state) {
+    (void)state;
+    traps_fixture t;
+    veil_wasm_limits limits = {.fuel = 100000};
+    traps_instantiate(&t, &limits);
+    fixture *f = &t.f;
+    /* fib(15) makes 1973 calls: within the budget. */
+    veil_wasm_value n = i32(15);
+    assert_int_equal(call_i32(f, "fib", &n, 1), 610);
+    uint64_t left = veil_wasm_store_fuel(f->store);
+    assert_true(left < 100000 - 1973);
+    /* fib(30) makes 2.7 million calls and no loop iteration: fuel still
+     * stops it. */
+    n = i32(30);
+    veil_wasm_value result;
+    veil_wasm_trap trap;
+    assert_err(veil_wasm_call(f->store, export_func(f->inst, "fib"), &n, 1, &result, 1, &trap),
+               VEIL_ETRAP, "out of fuel in function 9 (fib)");
+    assert_int_equal(trap.kind, VEIL_TRAP_OUT_OF_FUEL);
+    assert_int_equal(veil_wasm_store_fuel(f->store), 0);
+    /* Without fuel nothing runs, not even a call to a leaf. */
+    n = i32(1);
+    assert_err(veil_wasm_call(f->store, export_func(f->inst, "fib"), &n, 1, &result, 1, &trap),
+               VEIL_ETRAP, "out of fuel");
+    veil_wasm_store_set_fuel(f->store, 100);
+    assert_int_equal(call_i32(f, "fib", &n, 1), 1);
+    fixture_free(f);
+}
+
+static void test_deadline_stops_call_only_code(void **state) {
+    (void)state;
+    traps_fixture t;
+    veil_wasm_limits limits = {.timeout_ms = 20};
+    traps_instantiate(&t, &limits);
+    fixture *f = &t.f;
+    /* fib(45) makes 3.7e9 calls: far beyond any machine in 20 ms, so the
+     * outcome does not depend on speed. */
+    veil_wasm_value n = i32(45), result;
+    veil_wasm_trap trap;
+    assert_err(veil_wasm_call(f->store, export_func(f->inst, "fib"), &n, 1, &result, 1, &trap),
+               VEIL_ETRAP, "deadline exceeded");
+    assert_int_equal(trap.kind, VEIL_TRAP_DEADLINE);
+    assert_int_equal(trap.func_index, 9);
+    n = i32(10);
+    assert_int_equal(call_i32(f, "fib", &n, 1), 55);
+    fixture_free(f);
+}
+
+static void test_value_stack_is_bounded(void **state) {
+    (void)state;
+    traps_fixture t;
+    /* A call-depth limit far above what the value stack holds for "fat"
+     * (about 250 slots a frame): the value stack bound is what stops it. */
+    veil_wasm_limits limits = {.max_call_depth = 1000000};
+    traps_instantiate(&t, &limits);
+    fixture *f = &t.f;
+    for (int round = 0; round < 2; round++) {
+        expect_trap(f, "fat", i32(0), VEIL_TRAP_STACK_EXHAUSTED, 10, "fat");
+        veil_wasm_value n = i32(20);
+        assert_int_equal(call_i32(f, "fib", &n, 1), 6765);
+    }
+    fixture_free(f);
+}
+
+static void test_host_reentry_is_bounded(void **state) {
+    (void)state;
+    traps_fixture t;
+    traps_instantiate(&t, NULL);
+    fixture *f = &t.f;
+    /* wasm -> host -> wasm -> ... never ends; the nesting bound (each level
+     * uses native stack in the host) stops it with a trap that every host
+     * level passes up. */
+    veil_wasm_value n = i32(0), result;
+    veil_wasm_trap trap;
+    assert_err(veil_wasm_call(f->store, t.env.down, &n, 1, &result, 1, &trap), VEIL_ETRAP,
+               "call stack exhausted");
+    assert_int_equal(trap.kind, VEIL_TRAP_HOST);
+    assert_true(t.env.deepest >= 32);
+    assert_true(t.env.deepest < 1000);
+    n = i32(12);
+    assert_int_equal(call_i32(f, "fib", &n, 1), 144);
+    fixture_free(f);
+}
+
+static void test_start_function_trap(void **state) {
+    (void)state;
+    veil_wasm_module *m = load("start");
+    veil_wasm_store *store;
+    assert_ok(veil_wasm_store_new(NULL, VEIL_WASM_INTERP, &store));
+    veil_wasm_instance *inst = NULL;
+    veil_wasm_trap trap;
+    assert_err(veil_wasm_instantiate(store, m, NULL, NULL, &inst, &trap), VEIL_ETRAP,
+               "out of bounds memory access in function 0 (boom)");
+    assert_int_equal(trap.kind, VEIL_TRAP_MEMORY_OOB);
+    assert_null(inst);
+    /* The store goes on to run another program. */
+    veil_wasm_module *limits_module = load("limits");
+    assert_ok(veil_wasm_instantiate(store, limits_module, NULL, NULL, &inst, &trap));
+    fixture f = {limits_module, store, inst};
+    veil_wasm_value n = i32(5);
+    assert_int_equal(call_i32(&f, "count", &n, 1), 5);
+    fixture_free(&f);
+    veil_wasm_module_free(m);
+}
+
+static void test_trap_messages(void **state) {
+    (void)state;
+    /* Every kind has its own message (the spec's wording where it has one). */
+    for (int a = VEIL_TRAP_UNREACHABLE; a <= VEIL_TRAP_EXIT; a++) {
+        const char *ma = veil_wasm_trap_message((veil_wasm_trap_kind)a);
+        assert_non_null(ma);
+        assert_true(ma[0] != '\0');
+        for (int b = a + 1; b <= VEIL_TRAP_EXIT; b++)
+            assert_string_not_equal(ma, veil_wasm_trap_message((veil_wasm_trap_kind)b));
+    }
+    assert_string_equal(veil_wasm_trap_message(VEIL_TRAP_DIV_BY_ZERO), "integer divide by zero");
+    assert_string_equal(veil_wasm_trap_message(VEIL_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_names_section_and_offset),
@@ -342,6 +571,13 @@ int main(void) {
         cmocka_unit_test(test_traps_are_values),
         cmocka_unit_test(test_host_functions),
         cmocka_unit_test(test_compiled_code_paths),
+        cmocka_unit_test(test_trap_names_the_inner_function),
+        cmocka_unit_test(test_fuel_is_charged_on_calls),
+        cmocka_unit_test(test_deadline_stops_call_only_code),
+        cmocka_unit_test(test_value_stack_is_bounded),
+        cmocka_unit_test(test_host_reentry_is_bounded),
+        cmocka_unit_test(test_start_function_trap),
+        cmocka_unit_test(test_trap_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
