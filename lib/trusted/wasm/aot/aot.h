@@ -29,11 +29,13 @@
 /* Part of the cache key: bump when the translator's output changes. */
 #define VEIL_AOT_TRANSLATOR_VERSION "veil-aot-1"
 
-/* One defined function: its code-section entry after the size (local
- * declarations, then the expression), and where it starts in the module
- * (for messages). */
+/* One defined function: its declared locals (parameters excluded), its
+ * expression (after the local declarations, final `end` included), and
+ * where the expression starts in the module (for messages). */
 typedef struct veil_aot_func_input {
     uint32_t type_index;
+    uint32_t local_count;
+    const veil_wasm_valtype *local_types;
     const uint8_t *body;
     size_t body_len;
     size_t body_offset;

@@ -7,6 +7,9 @@
 set(text "")
 foreach(f ${INPUTS})
     file(READ "${f}" part)
+    # The files are concatenated, so includes of each other go (system
+    # headers stay).
+    string(REGEX REPLACE "#include \"[^\"]*\"" "" part "${part}")
     get_filename_component(name "${f}" NAME)
     string(APPEND text "/* ---- ${name} ---- */\n${part}\n")
 endforeach()

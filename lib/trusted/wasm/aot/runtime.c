@@ -219,6 +219,7 @@ static void on_fault(int sig, siginfo_t *info, void *ucontext) {
                      addr + (16u << 20) > thread_stack_low;
         f->trap.kind = stack ? VEIL_TRAP_STACK_EXHAUSTED : VEIL_TRAP_MEMORY_OOB;
         f->trap.func = UINT32_MAX;
+        f->trap.ctx = NULL;
         f->trap.error = NULL;
         siglongjmp(f->jump, 1);
     }
@@ -285,12 +286,13 @@ bool veil_aot_active(void) {
     return current_frame != NULL;
 }
 
-void veil_aot_raise(uint32_t kind, uint32_t func, veil_error *error) {
+void veil_aot_raise(void *ctx, uint32_t kind, uint32_t func, veil_error *error) {
     frame *f = current_frame;
     if (f == NULL)
         abort(); /* a trap outside compiled code is a bug in the runtime */
     f->trap.kind = kind;
     f->trap.func = func;
+    f->trap.ctx = ctx;
     f->trap.error = error;
     siglongjmp(f->jump, 1);
 }
@@ -310,14 +312,28 @@ static bool take_fuel(veil_aot_store *store) {
     return store->exec.budget >= 0;
 }
 
-void veil_aot_budget_refill(veil_aot_store *store, uint32_t func) {
+void veil_aot_budget_refill(veil_aot_store *store, void *ctx, uint32_t func) {
     if (store->deadline_ns != 0 && monotonic_ns() >= store->deadline_ns)
-        veil_aot_raise(VEIL_TRAP_DEADLINE, func, NULL);
+        veil_aot_raise(ctx, VEIL_TRAP_DEADLINE, func, NULL);
     if (!take_fuel(store)) {
         store->exec.budget = 0;
         store->chunk = 0;
-        veil_aot_raise(VEIL_TRAP_OUT_OF_FUEL, func, NULL);
+        veil_aot_raise(ctx, VEIL_TRAP_OUT_OF_FUEL, func, NULL);
     }
+}
+
+uint64_t veil_aot_fuel_settle(veil_aot_store *store) {
+    if (store->fuel_left != UINT64_MAX && store->exec.budget > 0)
+        store->fuel_left += (uint64_t)store->exec.budget;
+    store->exec.budget = 0;
+    store->chunk = 0;
+    return store->fuel_left;
+}
+
+void veil_aot_fuel_resume(veil_aot_store *store, uint64_t fuel) {
+    store->fuel_left = fuel;
+    store->exec.budget = 0;
+    store->chunk = 0;
 }
 
 veil_error *veil_aot_enter(veil_aot_store *store, veil_aot_ctx *ctx, veil_aot_trampoline trampoline,

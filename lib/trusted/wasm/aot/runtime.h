@@ -41,6 +41,7 @@ typedef struct veil_aot_store {
 typedef struct veil_aot_trap_info {
     uint32_t kind;     /* veil_wasm_trap_kind */
     uint32_t func;     /* wasm function index, UINT32_MAX when unknown */
+    void *ctx;         /* veil_aot_ctx of the code that trapped (NULL: unknown) */
     veil_error *error; /* VEIL_TRAP_HOST / VEIL_TRAP_EXIT: the host's error (owned) */
 } veil_aot_trap_info;
 
@@ -54,13 +55,22 @@ VEIL_NODISCARD veil_error *veil_aot_enter(veil_aot_store *store, veil_aot_ctx *c
                                           veil_aot_trampoline trampoline, veil_aot_slot *slots,
                                           veil_aot_trap_info *info);
 
-/* Unwinds to the innermost entry with a trap (never returns).  `error` is
- * attached for host traps (ownership passes). */
-__attribute__((noreturn)) void veil_aot_raise(uint32_t kind, uint32_t func, veil_error *error);
+/* Unwinds to the innermost entry with a trap (never returns).  ctx is the
+ * trapping code's instance context (func is an index in its module);
+ * `error` is attached for host traps (ownership passes). */
+__attribute__((noreturn)) void veil_aot_raise(void *ctx, uint32_t kind, uint32_t func,
+                                              veil_error *error);
 
 /* The default budget callback: refills from the store's fuel, checks the
  * deadline, or raises VEIL_TRAP_OUT_OF_FUEL / VEIL_TRAP_DEADLINE. */
-void veil_aot_budget_refill(veil_aot_store *store, uint32_t func);
+void veil_aot_budget_refill(veil_aot_store *store, void *ctx, uint32_t func);
+
+/* Around host functions and nested entries, while compiled code is
+ * suspended: settle moves the unspent budget back and returns the fuel
+ * left (UINT64_MAX: unlimited); resume takes that fuel (perhaps changed
+ * by the host) and leaves the budget empty, so the next check refills. */
+uint64_t veil_aot_fuel_settle(veil_aot_store *store);
+void veil_aot_fuel_resume(veil_aot_store *store, uint64_t fuel);
 
 /* Whether compiled code is currently running on this thread (inside
  * veil_aot_enter). */

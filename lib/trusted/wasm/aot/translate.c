@@ -1584,8 +1584,7 @@ static veil_error *translate_instruction(translator *t, uint8_t op) {
         uint64_t bits;
         VEIL_TRY(veil_reader_u64le(&t->r, &bits));
         VEIL_TRY(push(t, VEIL_WASM_F64));
-        EMIT(t, "%s = veil_aot_f64_const(0x%016" PRIx64 "ull);\n", slot(t, t->height - 1).s,
-             bits);
+        EMIT(t, "%s = veil_aot_f64_const(0x%016" PRIx64 "ull);\n", slot(t, t->height - 1).s, bits);
         return NULL;
     }
     case 0xD0: { /* ref.null t */
@@ -1733,38 +1732,19 @@ static veil_error *skip_immediates(translator *t, uint8_t op) {
 
 /* ---- functions ---- */
 
-static veil_error *read_locals(translator *t) {
+static veil_error *read_locals(translator *t, const veil_aot_func_input *fi) {
     const veil_wasm_functype *ft = t->type;
-    uint32_t groups;
-    uint64_t total = ft->param_count;
-    VEIL_TRY(veil_reader_uleb32(&t->r, &groups));
-    /* First pass: count (validation bounds the total; check anyway). */
-    veil_reader save = t->r;
-    for (uint32_t i = 0; i < groups; i++) {
-        uint32_t n;
-        uint8_t vt;
-        VEIL_TRY(veil_reader_uleb32(&t->r, &n));
-        VEIL_TRY(veil_reader_u8(&t->r, &vt));
-        total += n;
-        if (total > 50000)
-            return fail(t, VEIL_EMALFORMED, "too many locals", NULL);
-    }
-    t->r = save;
+    uint64_t total = (uint64_t)ft->param_count + fi->local_count;
     t->locals = malloc((size_t)(total ? total : 1) * sizeof *t->locals);
     if (t->locals == NULL)
         return veil_error_new(VEIL_ENOMEM, "AOT: out of memory");
     t->local_count = 0;
     for (uint32_t i = 0; i < ft->param_count; i++)
         t->locals[t->local_count++] = ft->params[i];
-    for (uint32_t i = 0; i < groups; i++) {
-        uint32_t n;
-        uint8_t vt;
-        VEIL_TRY(veil_reader_uleb32(&t->r, &n));
-        VEIL_TRY(veil_reader_u8(&t->r, &vt));
-        if (class_of((veil_wasm_valtype)vt) < 0)
+    for (uint32_t i = 0; i < fi->local_count; i++) {
+        if (class_of(fi->local_types[i]) < 0)
             return fail(t, VEIL_EMALFORMED, "bad local type", NULL);
-        for (uint32_t k = 0; k < n; k++)
-            t->locals[t->local_count++] = (veil_wasm_valtype)vt;
+        t->locals[t->local_count++] = fi->local_types[i];
     }
     return NULL;
 }
@@ -1798,7 +1778,7 @@ static veil_error *translate_function(translator *t, uint32_t index) {
         return fail(t, VEIL_EMALFORMED, "bad type index", NULL);
     free(t->locals);
     t->locals = NULL;
-    VEIL_TRY(read_locals(t));
+    VEIL_TRY(read_locals(t, fi));
     veil_buf_clear(&t->body);
     t->height = 0;
     t->ctrl_count = 0;
