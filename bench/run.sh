@@ -46,15 +46,15 @@ node_runner="$root/bench/harness/node_wasi.mjs"
 notes=()
 have_interp=0
 have_aot=0
-if [[ -x "$veil" ]] && "$veil" wasm run --help >/dev/null 2>&1; then
+if [[ -x "$veil" ]] && "$veil" run --help >/dev/null 2>&1; then
     have_interp=1
-    if "$veil" wasm run --help 2>&1 | grep -q -- '--strategy'; then
+    if "$veil" run --help 2>&1 | grep -q -- '--strategy'; then
         have_aot=1
     else
-        notes+=("Veil AOT: skipped (veil wasm run has no --strategy yet)")
+        notes+=("Veil AOT: skipped (veil run has no --strategy yet)")
     fi
 else
-    notes+=("Veil interp and AOT: skipped (no 'veil wasm run' in $veil yet)")
+    notes+=("Veil interp and AOT: skipped (no 'veil run' in $veil yet)")
 fi
 have_node=0
 if command -v node >/dev/null; then have_node=1; else notes+=("Node: skipped (no node)"); fi
@@ -108,12 +108,12 @@ for k in $kernels; do
     echo "running $k ($(echo "${expected[$k]}" | cut -d' ' -f2))..." >&2
     cell[$k, native]=$(time_variant "$k" native "$native")
     if ((have_aot)); then
-        cell[$k, aot]=$(time_variant "$k" aot "$veil" wasm run --strategy aot "$bench/bench_$k.wasm")
-        cell[$k, aot_simd]=$(time_variant "$k" aot_simd "$veil" wasm run --strategy aot "$bench/bench_${k}_simd.wasm")
+        cell[$k, aot]=$(time_variant "$k" aot "$veil" run --strategy aot "$bench/bench_$k.wasm")
+        cell[$k, aot_simd]=$(time_variant "$k" aot_simd "$veil" run --strategy aot "$bench/bench_${k}_simd.wasm")
     fi
     if ((have_interp)); then
-        cell[$k, interp]=$(time_variant "$k" interp "$veil" wasm run "$bench/bench_$k.wasm")
-        cell[$k, interp_simd]=$(time_variant "$k" interp_simd "$veil" wasm run "$bench/bench_${k}_simd.wasm")
+        cell[$k, interp]=$(time_variant "$k" interp "$veil" run --strategy interp "$bench/bench_$k.wasm")
+        cell[$k, interp_simd]=$(time_variant "$k" interp_simd "$veil" run --strategy interp "$bench/bench_${k}_simd.wasm")
     fi
     if [[ -x "$bench/bench_${k}_wasm2c" ]]; then
         cell[$k, wasm2c]=$(time_variant "$k" wasm2c "$bench/bench_${k}_wasm2c")

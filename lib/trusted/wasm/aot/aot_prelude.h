@@ -20,12 +20,18 @@ typedef uint64_t veil_aot_u64x2 __attribute__((vector_size(16)));
 
 #define VEIL_AOT_INLINE static inline __attribute__((always_inline))
 #define VEIL_AOT_TRAP(kind, func) ctx->rt->trap(ctx, (kind), (func))
-/* A checked operation from ops_*.h returns 0 or a trap kind. */
+/* A checked operation from ops_*.h returns VEIL_OP_OK or an enum
+ * veil_op_trap code, which has its own numbering. */
+VEIL_AOT_INLINE uint32_t veil_aot_op_trap_kind(int code) {
+    return code == VEIL_OP_TRAP_DIV_BY_ZERO    ? VEIL_AOT_TRAP_DIV_BY_ZERO
+           : code == VEIL_OP_TRAP_INT_OVERFLOW ? VEIL_AOT_TRAP_INT_OVERFLOW
+                                               : VEIL_AOT_TRAP_INVALID_CONVERSION;
+}
 #define VEIL_AOT_CHECK(expr, func)                                                                 \
     do {                                                                                           \
-        uint32_t veil_k_ = (uint32_t)(expr);                                                       \
-        if (VEIL_AOT_UNLIKELY(veil_k_ != 0))                                                       \
-            VEIL_AOT_TRAP(veil_k_, func);                                                          \
+        int veil_k_ = (expr);                                                                      \
+        if (VEIL_AOT_UNLIKELY(veil_k_ != VEIL_OP_OK))                                              \
+            VEIL_AOT_TRAP(veil_aot_op_trap_kind(veil_k_), func);                                   \
     } while (0)
 
 /* ---- bits ---- */
