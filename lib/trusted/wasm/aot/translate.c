@@ -696,7 +696,9 @@ static veil_error *push_ctrl(translator *t, uint8_t kind, uint32_t param_count,
     c->result_count = result_count;
     c->params = params;
     c->single = single;
-    c->results = (result_count == 1 && results == NULL) ? &c->single : results;
+    /* NULL with one result means `single`: a pointer to c->single would
+     * dangle once the control stack is reallocated. */
+    c->results = results;
     return NULL;
 }
 
@@ -1321,7 +1323,7 @@ static veil_error *emit_end(translator *t) {
     uint32_t base = c->base, count = c->result_count;
     const veil_wasm_valtype *results = c->results;
     veil_wasm_valtype single = c->single;
-    if (count == 1 && results == &c->single)
+    if (results == NULL)
         results = &single;
     t->ctrl_count--;
     t->height = base;
