@@ -27,7 +27,7 @@
 #include "veil/wasm.h"
 
 /* Part of the cache key: bump when the translator's output changes. */
-#define VEIL_AOT_TRANSLATOR_VERSION "veil-aot-1"
+#define VEIL_AOT_TRANSLATOR_VERSION "veil-aot-2"
 
 /* One defined function: its declared locals (parameters excluded), its
  * expression (after the local declarations, final `end` included), and

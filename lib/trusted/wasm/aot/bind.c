@@ -404,7 +404,9 @@ veil_wasm_trap_kind veil_aot_invoke(veil_wasm_store *s, veil_wasm_func *func, co
     const veil_aot_module_info *info = ai->lib->info;
     uint32_t n = func->type.param_count > func->type.result_count ? func->type.param_count
                                                                   : func->type.result_count;
-    veil_aot_slot *cells = calloc((size_t)n + 1, sizeof *cells);
+    /* Host -> wasm re-entry is bounded like the interpreter's. */
+    veil_aot_slot *cells =
+        s->nesting >= VEIL_WASM_MAX_NESTING ? NULL : calloc((size_t)n + 1, sizeof *cells);
     if (cells == NULL) {
         s->trap.func_index = func->func_index;
         s->trap_module = func->instance->module;
@@ -419,14 +421,24 @@ veil_wasm_trap_kind veil_aot_invoke(veil_wasm_store *s, veil_wasm_func *func, co
         veil_aot_fuel_resume(ex, s->fuel);
     veil_aot_trap_info trap;
     memset(&trap, 0, sizeof trap);
+    s->nesting++;
     veil_error *err = veil_aot_enter(
         ex, &ai->ctx, info->trampolines[func->func_index - info->import_func_count], cells, &trap);
+    s->nesting--;
     s->fuel = outermost ? ex->fuel_left : veil_aot_fuel_settle(ex);
     veil_wasm_trap_kind kind = VEIL_TRAP_NONE;
     if (err == NULL) {
         to_engine(func->type.results, func->type.result_count, cells, results);
     } else {
-        veil_error_free(err);
+        if (trap.kind == VEIL_TRAP_NONE) {
+            /* The entry itself failed (no signal stack): report it as the
+             * host's error. */
+            trap.kind = VEIL_TRAP_HOST;
+            trap.func = UINT32_MAX;
+            trap.error = err;
+        } else {
+            veil_error_free(err);
+        }
         kind = (veil_wasm_trap_kind)trap.kind;
         if (trap.error != NULL) {
             veil_error_free(s->host_error);
