@@ -2,10 +2,14 @@
 # Runs every bench kernel under every engine in one go and prints a table of
 # times and ratios to native.
 #
-#   bench/run.sh [--quick] [--runs N] [--kernels "conv fib"] [--no-build] [--build DIR]
+#   bench/run.sh [--quick] [--runs N] [--kernels "conv fib"] [--no-build] [--build DIR] [--cpu]
+#
+# --cpu reports CPU time (user + sys of the process and its threads) instead
+# of wall time: on a loaded shared machine wall time mostly measures waiting
+# for a core.  Node's background compiler/GC threads count in its CPU time.
 #
 # Variants (columns): native clang -O2; Veil AOT and Veil interpreter
-# (`veil wasm run [--strategy aot]`), each on the scalar and -msimd128
+# (`veil run --strategy aot|interp`), each on the scalar and -msimd128
 # builds; Debian wasm2c (scalar only: wabt 1.0.32 has no SIMD); Node (V8)
 # with node:wasi on both builds.  A Veil column is skipped with a note when
 # the veil binary does not offer it yet.
@@ -22,14 +26,17 @@ build="$root/build/release"
 runs=5
 kernels="conv matmul sha256 sort fib"
 do_build=1
+cpu_time=0
+TIMEFORMAT='%3U %3S'
 while (($#)); do
     case "$1" in
     --quick) runs=1 ;;
     --runs) runs="$2"; shift ;;
     --kernels) kernels="$2"; shift ;;
     --no-build) do_build=0 ;;
+    --cpu) cpu_time=1 ;;
     --build) build="$2"; shift ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -70,18 +77,23 @@ time_variant() {
     local out best="" total_ns=0 t0 t1 ns i
     for ((i = 0; i <= runs; i++)); do
         t0=$(now_ns)
-        if ! out=$("$@" 2>"$tmp/err"); then
+        if ! { time "$@" >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/cpu"; then
             echo "$kernel/$label failed: $(head -c 300 "$tmp/err" | tr '\n' ' ')" >>"$tmp/notes"
             echo FAIL
             return
         fi
         t1=$(now_ns)
+        out=$(cat "$tmp/out")
         if [[ "$out" != "${expected[$kernel]}" ]]; then
             echo "$kernel/$label printed '$out', native printed '${expected[$kernel]}'" >>"$tmp/notes"
             echo WRONG
             return
         fi
         ns=$((t1 - t0))
+        if ((cpu_time)); then
+            # user + sys seconds with 3 decimals -> ns
+            ns=$(awk '{ printf "%d", ($1 + $2) * 1e9 }' "$tmp/cpu")
+        fi
         # Run 0 checks the result and warms caches (AOT compile); not timed.
         if ((i > 0)); then
             if [[ -z "$best" ]] || ((ns < best)); then best=$ns; fi
@@ -148,6 +160,7 @@ for k in $kernels; do
     done
     printf '\n'
 done
-echo "(minimum wall time over $runs timed run(s) after one checking run; ratio = variant / native)"
+if ((cpu_time)); then what="CPU time (user+sys)"; else what="wall time"; fi
+echo "(minimum $what over $runs timed run(s) after one checking run; ratio = variant / native)"
 for n in "${notes[@]}"; do echo "note: $n"; done
 if [[ -s "$tmp/notes" ]]; then sed 's/^/note: /' "$tmp/notes"; fi
