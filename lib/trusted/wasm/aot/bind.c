@@ -22,9 +22,10 @@
  * slots, v128 in two) and compiled code (16-byte veil_aot_slot cells) only
  * here.
  *
- * Options: memory accesses are explicitly bounds-checked (guard pages
- * would need an 8 GiB reservation per memory, which the engine's memories
- * do not make); fuel/deadline metering is compiled in when the store has a
+ * Options: memory accesses are explicitly bounds-checked by default; with
+ * VEIL_AOT_GUARD_PAGES=1 every memory of the store reserves 8 GiB + 64 KiB
+ * of address space (veil_aot_memory_reservation) and compiled code relies
+ * on the fault handler instead; fuel/deadline metering is compiled in when the store has a
  * fuel or time limit, and left out otherwise (docs/aot.md gives its cost).
  */
 #include "bind.h"
@@ -271,10 +272,19 @@ veil_error *veil_aot_binding_new(veil_wasm_store *s) {
     if (b == NULL)
         return veil_error_new(VEIL_ENOMEM, "AOT: out of memory creating a store");
     veil_aot_store_init(&b->exec, 0, s->limits.timeout_ms, s->limits.max_call_depth);
-    b->options.guard_pages = false;
+    /* Guard pages are opt-in (VEIL_AOT_GUARD_PAGES=1): docs/aot.md has the
+     * measurements behind the default. */
+    const char *guard = getenv("VEIL_AOT_GUARD_PAGES");
+    b->options.guard_pages = guard != NULL && strcmp(guard, "1") == 0;
     b->options.metering = s->limits.fuel != 0 || s->limits.timeout_ms != 0;
     s->aot = b;
     return NULL;
+}
+
+size_t veil_aot_memory_reservation(const veil_aot_binding *b, size_t needed) {
+    return b->options.guard_pages && needed < VEIL_AOT_GUARD_RESERVATION
+               ? (size_t)VEIL_AOT_GUARD_RESERVATION
+               : needed;
 }
 
 void veil_aot_binding_free(veil_aot_binding *b) {

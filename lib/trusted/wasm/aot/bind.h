@@ -11,6 +11,10 @@
 VEIL_NODISCARD veil_error *veil_aot_binding_new(veil_wasm_store *store);
 void veil_aot_binding_free(veil_aot_binding *binding);
 
+/* Bytes of address space to reserve for a memory of the store whose
+ * maximum needs `needed` bytes: more in guard-page mode. */
+size_t veil_aot_memory_reservation(const veil_aot_binding *binding, size_t needed);
+
 /* Obtains the module's compiled code (cache or compiler) and sets
  * instance->aot; called once the instance's functions, tables, memory and
  * globals exist and before segments are applied or the start function runs. */

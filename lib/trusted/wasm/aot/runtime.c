@@ -17,7 +17,8 @@
  * a reserve for host functions; so "call stack exhausted" comes at a depth
  * that depends on frame sizes, not at exactly max_call_depth frames.
  *
- * Faults.  A process-wide SIGSEGV/SIGBUS handler (installed once, on an
+ * Faults.  A process-wide SIGSEGV/SIGBUS handler (checked and, when another
+ * handler replaced it, reinstalled at every outermost entry; on an
  * alternate signal stack per thread so it works after a native stack
  * overflow, with SA_NODEFER so unwinding out of it leaves the signal
  * unblocked) turns a fault into a trap only when (1) this thread is inside
@@ -181,7 +182,7 @@ void veil_aot_unregister_code(veil_aot_library *lib) {
 /* ---- the fault handler ---- */
 
 static struct sigaction previous_segv, previous_bus;
-static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uintptr_t context_pc(const void *ucontext) {
     const ucontext_t *uc = ucontext;
@@ -227,6 +228,13 @@ static void on_fault(int sig, siginfo_t *info, void *ucontext) {
 }
 
 static void install_handler(void) {
+    pthread_mutex_lock(&handler_lock);
+    struct sigaction current;
+    if (sigaction(SIGSEGV, NULL, &current) == 0 && (current.sa_flags & SA_SIGINFO) &&
+        current.sa_sigaction == on_fault) {
+        pthread_mutex_unlock(&handler_lock);
+        return;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fault;
@@ -234,11 +242,11 @@ static void install_handler(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &previous_segv);
     sigaction(SIGBUS, &sa, &previous_bus);
+    pthread_mutex_unlock(&handler_lock);
 }
 
 /* Per thread: an alternate signal stack and the stack bounds. */
 static veil_error *prepare_thread(void) {
-    pthread_once(&handler_once, install_handler);
     stack_t current;
     if (sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
         void *alt =
@@ -343,6 +351,9 @@ veil_error *veil_aot_enter(veil_aot_store *store, veil_aot_ctx *ctx, veil_aot_tr
     bool outermost = store->entry_depth == 0;
     uint64_t relative_deadline = store->deadline_ns;
     if (outermost) {
+        /* Someone (a test harness, a library) may have replaced the handler
+         * since the last entry: put it back, chaining to theirs. */
+        install_handler();
         /* Limits apply per call from the host: the deadline starts now, the
          * native stack limit is computed from here, fuel comes in chunks. */
         if (relative_deadline != 0)
