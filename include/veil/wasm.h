@@ -25,10 +25,15 @@
  *    number of wasm instructions in that straight-line region), and the
  *    deadline is checked at the same points; the default call depth is
  *    10000 frames and the value stack is bounded too (both trap with
- *    "call stack exhausted").  A module is decoded, validated and compiled
+ *    "call stack exhausted"); so is re-entry through host functions that
+ *    call back into wasm (64 levels, and only while enough of the calling
+ *    thread's native stack is free).  A module is decoded, validated and compiled
  *    for the interpreter by veil_wasm_module_load().
  *  - veil_wasm_store_new() fails with VEIL_EUNSUPPORTED for a strategy the
- *    engine does not have (VEIL_WASM_AOT until the translator lands).
+ *    engine does not have.  VEIL_WASM_AOT (docs/aot.md) compiles each module
+ *    with the system C compiler when it is first instantiated in a store
+ *    (cached under $VEIL_AOT_CACHE_DIR, default ~/.cache/veil/aot); a
+ *    missing compiler is VEIL_EUNSUPPORTED from veil_wasm_instantiate().
  *  - Externref values are opaque to the engine; 0 is ref.null extern.
  */
 #ifndef VEIL_WASM_H

@@ -662,9 +662,14 @@ static void cmd_assert_module(spec_run *run, const json_t *cmd, json_int_t line,
     veil_error *err = load_module(run, filename, &m);
     bool load_only = strcmp(type, "assert_malformed") == 0 || strcmp(type, "assert_invalid") == 0;
     if (load_only) {
+        /* Only a rejection of the module itself counts, not, say, a missing
+         * file or an unsupported feature. */
         if (err == NULL)
             fail(run, line, "%s: module %s loaded, expected \"%s\"", type, filename,
                  text ? text : "");
+        else if (veil_error_code(err) != VEIL_EMALFORMED)
+            fail(run, line, "%s: expected \"%s\", got: %s", type, text ? text : "",
+                 veil_error_message(err));
         else
             run->passed++;
         veil_error_free(err);
@@ -1022,11 +1027,14 @@ static int cmd_run(int argc, char **argv) {
             err = veil_parse_u64(argv[++i], UINT32_MAX, "--timeout-ms", &limits.timeout_ms);
         } else if (strcmp(a, "--strategy") == 0 && i + 1 < argc) {
             err = parse_strategy(argv[++i], &strategy);
-        } else if (strcmp(a, "--invoke") == 0 && i + 1 < argc) {
+        } else if (strcmp(a, "--invoke") == 0 && i + 1 < argc && invoke == NULL) {
             invoke = argv[++i];
             args = argv + i + 1;
-            arg_count = argc - i - 1;
-            break;
+        } else if (invoke != NULL) {
+            /* After --invoke NAME, everything but the options above is an
+             * argument (including negative numbers); arguments are moved
+             * together so the options may follow them. */
+            args[arg_count++] = argv[i];
         } else if (a[0] == '-') {
             return veil_cli_usage_error(prog, "unknown option '%s'", a);
         } else if (file == NULL) {

@@ -3,8 +3,10 @@
  * fail with an error; crashes, leaks, sanitizer reports and hangs are bugs.
  * A module that loads is also instantiated in a small store (no imports
  * resolve, so only import-free modules get further) and each exported
- * function without parameters is called with a little fuel, which
+ * function is called with zero arguments and a little fuel, which
  * exercises the interpreter on code that passed validation. */
+#include <string.h>
+
 #include "fuzz.h"
 #include "veil/wasm.h"
 
@@ -33,14 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         veil_wasm_extern_desc desc;
         veil_wasm_module_export(module, i, &desc);
         veil_wasm_extern ext;
-        if (desc.kind != VEIL_WASM_EXTERN_FUNC || desc.func.param_count != 0 ||
+        if (desc.kind != VEIL_WASM_EXTERN_FUNC || desc.func.param_count > 16 ||
             desc.func.result_count > 16 ||
             !veil_wasm_instance_export_n(inst, desc.name, desc.name_len, &ext))
             continue;
-        veil_wasm_value results[16];
+        /* Zero (or null) arguments of the right types. */
+        veil_wasm_value args[16], results[16];
+        memset(args, 0, sizeof(args));
+        for (uint32_t p = 0; p < desc.func.param_count; p++)
+            args[p].type = desc.func.params[p];
         veil_wasm_store_set_fuel(store, 100000);
-        veil_error_free(
-            veil_wasm_call(store, ext.of.func, NULL, 0, results, desc.func.result_count, &trap));
+        veil_error_free(veil_wasm_call(store, ext.of.func, args, desc.func.param_count, results,
+                                       desc.func.result_count, &trap));
     }
     veil_error_free(err);
     veil_wasm_store_free(store);
