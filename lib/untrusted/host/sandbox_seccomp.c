@@ -1,0 +1,186 @@
+/*
+ * The seccomp-bpf filter of the local backend (libseccomp).
+ *
+ * Installed in the child just before it executes the runtime, so it covers
+ * the runtime from its first instruction.  It is an allowlist: what the
+ * runtime and the dynamic loader need; every other system call fails with
+ * EPERM (not a kill, so a sanitizer or libc probing an optional call
+ * degrades instead of crashing).  What the runtime can therefore not do:
+ * create sockets or connect anywhere (it only reads and writes the
+ * descriptors the host passes it), open files for writing or create them,
+ * start processes (clone is allowed for threads only; clone3 answers ENOSYS
+ * so libc falls back to clone), signal other processes, trace, mount,
+ * change identity.  Left allowed and why:
+ *   - execve/execveat: the filter is installed before the runtime is
+ *     executed and survives it; a compromised runtime could execute another
+ *     binary, which stays under this filter and cannot reach the network;
+ *   - openat read-only: the dynamic loader opens shared libraries; a
+ *     compromised runtime could read files the host user can read, but
+ *     could send them only to the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isolation.h"
+
+/* Calls allowed without conditions. */
+static const char *const allowed[] = {
+    /* I/O on descriptors it has (the host channel, client connections) */
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread64",
+    "pwrite64",
+    "recvmsg",
+    "sendmsg",
+    "recvfrom",
+    "sendto",
+    "close",
+    "shutdown",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "fcntl",
+    "lseek",
+    "dup",
+    "dup3",
+    "getsockopt",
+    "setsockopt",
+    "getsockname",
+    "getpeername",
+    "pipe2",
+    "eventfd2",
+    /* memory */
+    "brk",
+    "mmap",
+    "munmap",
+    "mprotect",
+    "mremap",
+    "madvise",
+    "mlock",
+    "munlock",
+    /* threads and synchronisation */
+    "futex",
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "set_tid_address",
+    "sched_yield",
+    "sched_getaffinity",
+    "gettid",
+    "getpid",
+    "getppid",
+    "membarrier",
+    /* signals (own process) */
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sigaltstack",
+    /* time and randomness */
+    "clock_gettime",
+    "clock_getres",
+    "clock_nanosleep",
+    "nanosleep",
+    "gettimeofday",
+    "getrandom",
+    /* loader, libc and sanitizer needs */
+    "fstat",
+    "newfstatat",
+    "statx",
+    "stat",
+    "lstat",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+    "getcwd",
+    "arch_prctl",
+    "prlimit64",
+    "getrlimit",
+    "uname",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getresuid",
+    "getresgid",
+    "sysinfo",
+    "ioctl",
+    /* leaving */
+    "exit",
+    "exit_group",
+    /* becoming the runtime (see above) */
+    "execve",
+    "execveat",
+};
+
+bool veil_sandbox_seccomp_install(char *msg, size_t msg_size) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (ctx == NULL) {
+        snprintf(msg, msg_size, "seccomp: unavailable (libseccomp cannot initialise)");
+        return false;
+    }
+    size_t count = 0;
+    int rc = 0;
+    const char *failed = NULL;
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && rc == 0; i++) {
+        int nr = seccomp_syscall_resolve_name(allowed[i]);
+        if (nr == __NR_SCMP_ERROR)
+            continue; /* not on this architecture */
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (rc != 0)
+            failed = allowed[i];
+        count++;
+    }
+    /* Threads only: clone must carry CLONE_THREAD. */
+    if (rc == 0 &&
+        (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0)
+        failed = "clone";
+    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) != 0)
+        failed = "clone3";
+    /* Opening read-only only (no write access, creation or truncation). */
+    unsigned long wflags = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
+    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                                          SCMP_A2(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
+        failed = "openat";
+    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+                                          SCMP_A1(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
+        failed = "open";
+    /* Signals to itself only (abort(), raise()). */
+    pid_t self = getpid();
+    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                                          SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0))) != 0)
+        failed = "tgkill";
+    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+                                          SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self, 0))) != 0)
+        failed = "kill";
+    if (rc != 0) {
+        snprintf(msg, msg_size, "seccomp: unavailable (rule for %s: %s)", failed, strerror(-rc));
+        seccomp_release(ctx);
+        return false;
+    }
+    rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0) {
+        snprintf(msg, msg_size, "seccomp: unavailable (loading the filter: %s)", strerror(-rc));
+        return false;
+    }
+    snprintf(msg, msg_size,
+             "seccomp: allowlist of %zu system calls installed (others fail with EPERM; no "
+             "socket, connect, fork or file writes)",
+             count + 6);
+    return true;
+}
