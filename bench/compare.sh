@@ -92,7 +92,7 @@ time_variant() {
         ns=$((t1 - t0))
         if ((cpu_time)); then
             # user + sys seconds with 3 decimals -> ns
-            ns=$(awk '{ printf "%d", ($1 + $2) * 1e9 }' "$tmp/cpu")
+            ns=$(awk '{ printf "%.0f", ($1 + $2) * 1e9 }' "$tmp/cpu")
         fi
         # Run 0 checks the result and warms caches (AOT compile); not timed.
         if ((i > 0)); then
