@@ -11,6 +11,8 @@ for pkg in "${wanted[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
+# The third-party builds fetch Debian source packages: apt needs deb-src.
+"$here/third_party/enable-deb-src.sh"
 if ((${#missing[@]} == 0)); then
     echo "setup: all ${#wanted[@]} Debian packages are installed"
     exit 0
