@@ -30,7 +30,10 @@
  *    thread's native stack is free).  A module is decoded, validated and compiled
  *    for the interpreter by veil_wasm_module_load().
  *  - veil_wasm_store_new() fails with VEIL_EUNSUPPORTED for a strategy the
- *    engine does not have (VEIL_WASM_AOT until the translator lands).
+ *    engine does not have.  VEIL_WASM_AOT (docs/aot.md) compiles each module
+ *    with the system C compiler when it is first instantiated in a store
+ *    (cached under $VEIL_AOT_CACHE_DIR, default ~/.cache/veil/aot); a
+ *    missing compiler is VEIL_EUNSUPPORTED from veil_wasm_instantiate().
  *  - Externref values are opaque to the engine; 0 is ref.null extern.
  */
 #ifndef VEIL_WASM_H

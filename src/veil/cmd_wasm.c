@@ -2,8 +2,8 @@
  * engine.
  *
  *   veil wasm run FILE.wasm [--invoke NAME [ARGS...]] [--fuel N]
- *                 [--max-memory-mib N] [--timeout-ms N]
- *   veil wasm spec [--timeout-ms N] FILE.wast|DIR...
+ *                 [--max-memory-mib N] [--timeout-ms N] [--strategy interp|aot]
+ *   veil wasm spec [--timeout-ms N] [--strategy interp|aot] FILE.wast|DIR...
  *
  * `spec` converts each .wast with `wast2json --enable-all` (Debian's wabt)
  * into a JSON command list plus binary modules and executes every command
@@ -38,8 +38,8 @@ const char veil_cmd_wasm_summary[] = "run WebAssembly modules and the spec test 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: veil wasm run FILE.wasm [--invoke NAME [ARGS...]] [--fuel N]\n"
-            "                     [--max-memory-mib N] [--timeout-ms N]\n"
-            "       veil wasm spec [--timeout-ms N] FILE.wast|DIR...\n\n"
+            "                     [--max-memory-mib N] [--timeout-ms N] [--strategy S]\n"
+            "       veil wasm spec [--timeout-ms N] [--strategy S] FILE.wast|DIR...\n\n"
             "run   instantiates FILE.wasm (imports are not provided) and calls the export NAME\n"
             "      with ARGS (or _start), printing each result as TYPE:VALUE; a trap is\n"
             "      reported on stderr with a non-zero exit status.\n"
@@ -49,7 +49,22 @@ static void usage(FILE *out) {
             "options:\n"
             "  --fuel N            instruction budget (approximate units; default unlimited)\n"
             "  --max-memory-mib N  cap on each linear memory (default 4096)\n"
-            "  --timeout-ms N      wall-clock limit per call (spec default 10000)\n");
+            "  --timeout-ms N      wall-clock limit per call (spec default 10000)\n"
+            "  --strategy S        interp (default) or aot: translate to C, compile with\n"
+            "                      $VEIL_AOT_CC (clang), cache in $VEIL_AOT_CACHE_DIR\n"
+            "                      (default ~/.cache/veil/aot)\n");
+}
+
+/* "interp" or "aot" (the ahead-of-time strategy: compiled C, cached under
+ * $VEIL_AOT_CACHE_DIR or ~/.cache/veil/aot). */
+static veil_error *parse_strategy(const char *text, veil_wasm_strategy *out) {
+    if (strcmp(text, "interp") == 0)
+        *out = VEIL_WASM_INTERP;
+    else if (strcmp(text, "aot") == 0)
+        *out = VEIL_WASM_AOT;
+    else
+        return veil_error_new(VEIL_EINVAL, "--strategy: '%s' is not interp or aot", text);
+    return NULL;
 }
 
 /* ---- values ---- */
@@ -783,7 +798,8 @@ static void spec_run_free(spec_run *run) {
 }
 
 /* Runs one .wast file, adding to the totals. */
-static veil_error *spec_file(const char *wast, uint64_t timeout_ms, unsigned totals[3]) {
+static veil_error *spec_file(const char *wast, uint64_t timeout_ms, veil_wasm_strategy strategy,
+                             unsigned totals[3]) {
     const char *tmp = getenv("TMPDIR");
     char *dir;
     VEIL_TRY(veil_asprintf(&dir, "%s/veil-spec-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp"));
@@ -812,7 +828,7 @@ static veil_error *spec_file(const char *wast, uint64_t timeout_ms, unsigned tot
     veil_wasm_limits limits = {0};
     limits.timeout_ms = timeout_ms;
     if (err == NULL)
-        err = veil_wasm_store_new(&limits, VEIL_WASM_INTERP, &run.store);
+        err = veil_wasm_store_new(&limits, strategy, &run.store);
     if (err == NULL)
         err = spectest_init(&run);
     if (err == NULL) {
@@ -870,6 +886,7 @@ static veil_error *list_wast(const char *dir, char ***out, size_t *count) {
 static int cmd_spec(int argc, char **argv) {
     const char *prog = "veil wasm spec";
     uint64_t timeout_ms = 10000;
+    veil_wasm_strategy strategy = VEIL_WASM_INTERP;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -877,6 +894,10 @@ static int cmd_spec(int argc, char **argv) {
             return VEIL_EXIT_OK;
         } else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc) {
             veil_error *err = veil_parse_u64(argv[++i], UINT32_MAX, "--timeout-ms", &timeout_ms);
+            if (err != NULL)
+                return veil_cli_report(prog, err);
+        } else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
+            veil_error *err = parse_strategy(argv[++i], &strategy);
             if (err != NULL)
                 return veil_cli_report(prog, err);
         } else {
@@ -903,7 +924,7 @@ static int cmd_spec(int argc, char **argv) {
                 err = veil_strdup(argv[i], &files[count++]);
         }
         for (size_t k = 0; err == NULL && k < count; k++) {
-            veil_error *ferr = spec_file(files[k], timeout_ms, totals);
+            veil_error *ferr = spec_file(files[k], timeout_ms, strategy, totals);
             if (ferr != NULL) {
                 printf("%s:0: FAIL: %s\n", files[k], veil_error_message(ferr));
                 veil_error_free(ferr);
@@ -987,6 +1008,7 @@ static int cmd_run(int argc, char **argv) {
     char **args = NULL;
     int arg_count = 0;
     veil_wasm_limits limits = {0};
+    veil_wasm_strategy strategy = VEIL_WASM_INTERP;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint64_t v = 0;
@@ -1003,6 +1025,8 @@ static int cmd_run(int argc, char **argv) {
             limits.max_memory_pages = (uint32_t)(v * 16);
         } else if (strcmp(a, "--timeout-ms") == 0 && i + 1 < argc) {
             err = veil_parse_u64(argv[++i], UINT32_MAX, "--timeout-ms", &limits.timeout_ms);
+        } else if (strcmp(a, "--strategy") == 0 && i + 1 < argc) {
+            err = parse_strategy(argv[++i], &strategy);
         } else if (strcmp(a, "--invoke") == 0 && i + 1 < argc && invoke == NULL) {
             invoke = argv[++i];
             args = argv + i + 1;
@@ -1034,7 +1058,7 @@ static int cmd_run(int argc, char **argv) {
         err = veil_wasm_module_load(bytes, len, file, &module);
     free(bytes);
     if (err == NULL)
-        err = veil_wasm_store_new(&limits, VEIL_WASM_INTERP, &store);
+        err = veil_wasm_store_new(&limits, strategy, &store);
     if (err == NULL)
         err = veil_wasm_instantiate(store, module, resolve_none, NULL, &inst, &trap);
     veil_wasm_extern ext;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/bind.h"
 #include "interp.h"
 #include "runtime.h"
 
@@ -292,6 +293,8 @@ veil_error *veil_wasm_instantiate(veil_wasm_store *s, const veil_wasm_module *m,
         VEIL_TRY(veil_store_intern_type(s, &m->types[i], &inst->type_ids[i]));
     VEIL_TRY(veil_error_wrap(resolve_imports(s, inst, resolve, user_data), "linking %s", m->name));
     VEIL_TRY(allocate(s, inst, trap));
+    if (s->strategy == VEIL_WASM_AOT)
+        VEIL_TRY(veil_aot_bind_instance(s, inst));
     VEIL_TRY(initialise(s, inst, trap));
     *out = inst;
     return NULL;

@@ -45,6 +45,10 @@
 #define VEIL_WASM_NATIVE_STACK_RESERVE (256u * 1024u)
 #endif
 
+/* The AOT strategy's state (aot/bind.c). */
+typedef struct veil_aot_binding veil_aot_binding;
+typedef struct veil_aot_instance veil_aot_instance;
+
 struct veil_wasm_func {
     veil_wasm_store *store;
     veil_wasm_functype type;
@@ -102,6 +106,7 @@ struct veil_wasm_instance {
     uint32_t *elem_lengths;
     /* Data segments: length 0 once dropped. */
     uint32_t *data_lengths;
+    veil_aot_instance *aot; /* compiled code (VEIL_WASM_AOT stores) */
 };
 
 struct veil_wasm_caller {
@@ -158,6 +163,7 @@ struct veil_wasm_store {
     const veil_wasm_module *trap_module; /* module of trap.func_index, if any */
     veil_error *host_error;              /* error of a host function that trapped */
     bool watchdog_armed;
+    veil_aot_binding *aot; /* VEIL_WASM_AOT stores */
 };
 
 /* store.c */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "aot/bind.h"
 #include "runtime.h"
 #include "veil/str.h"
 
@@ -83,7 +84,7 @@ veil_error *veil_store_add_instance(veil_wasm_store *s, veil_wasm_instance *inst
 veil_error *veil_wasm_store_new(const veil_wasm_limits *limits, veil_wasm_strategy strategy,
                                 veil_wasm_store **out) {
     *out = NULL;
-    if (strategy != VEIL_WASM_INTERP)
+    if (strategy != VEIL_WASM_INTERP && strategy != VEIL_WASM_AOT)
         return veil_error_new(VEIL_EUNSUPPORTED,
                               "execution strategy %d is not available in this engine",
                               (int)strategy);
@@ -100,6 +101,13 @@ veil_error *veil_wasm_store_new(const veil_wasm_limits *limits, veil_wasm_strate
     s->fuel = s->limits.fuel == 0 ? UINT64_MAX : s->limits.fuel;
     atomic_init(&s->interrupt, 0);
     s->trap.func_index = UINT32_MAX;
+    if (strategy == VEIL_WASM_AOT) {
+        veil_error *err = veil_aot_binding_new(s);
+        if (err != NULL) {
+            free(s);
+            return err;
+        }
+    }
     *out = s;
     return NULL;
 }
@@ -121,6 +129,7 @@ static void instance_free(veil_wasm_instance *inst) {
     free(inst->tables);
     free(inst->globals);
     free(inst->type_ids);
+    veil_aot_instance_free(inst->aot);
     free(inst);
 }
 
@@ -154,6 +163,7 @@ void veil_wasm_store_free(veil_wasm_store *s) {
         munmap(s->stack, VEIL_WASM_STACK_SLOTS * sizeof(uint64_t));
     free(s->frames);
     veil_error_free(s->host_error);
+    veil_aot_binding_free(s->aot);
     free(s);
 }
 
@@ -318,6 +328,8 @@ veil_error *veil_store_memory_create(veil_wasm_store *s, uint64_t min_pages, boo
     m->declared_max = max_pages;
     m->max_pages = limit;
     m->reserved = (size_t)limit * VEIL_WASM_PAGE_SIZE;
+    if (s->aot != NULL)
+        m->reserved = veil_aot_memory_reservation(s->aot, m->reserved);
     if (m->reserved > 0) {
         void *p =
             mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -642,7 +654,9 @@ veil_error *veil_store_invoke(veil_wasm_store *s, veil_wasm_func *func, const ui
         if (s->limits.timeout_ms > 0)
             VEIL_TRY(veil_watchdog_arm(&s->interrupt, s->limits.timeout_ms, &watch));
     }
-    veil_wasm_trap_kind kind = veil_interp_call(s, func, args, results);
+    veil_wasm_trap_kind kind = func->instance != NULL && func->instance->aot != NULL
+                                   ? veil_aot_invoke(s, func, args, results)
+                                   : veil_interp_call(s, func, args, results);
     if (watch != NULL)
         veil_watchdog_disarm(watch);
     if (kind == VEIL_TRAP_NONE)
