@@ -26,10 +26,11 @@
  *
  * NaN policy (per lane, same as the scalar ops): arithmetic lane results that
  * are NaN get their quiet bit set (canonical stays canonical, anything else
- * becomes arithmetic).  abs/neg, pmin/pmax, bitwise ops, splat, lane moves and
- * loads/stores move bits unchanged.  Integer lane arithmetic is done on
- * unsigned lanes (vector operations do not promote), so it wraps with no UB;
- * shift counts are taken modulo the lane width. */
+ * becomes arithmetic); for add/sub/mul/div on x86-64 and AArch64 the
+ * hardware does that itself (see veil_op_f32x4_add).  abs/neg, pmin/pmax, bitwise ops, splat, lane
+ * moves and loads/stores move bits unchanged.  Integer lane arithmetic is done on unsigned lanes
+ * (vector operations do not promote), so it wraps with no UB; shift counts are taken modulo the
+ * lane width. */
 #ifndef VEIL_WASM_OPS_SIMD_H
 #define VEIL_WASM_OPS_SIMD_H
 
@@ -724,14 +725,47 @@ static inline veil_v128 veil_op_f64x2_neg(veil_v128 va) {
     return (veil_v128)((veil_u64x2)va ^ sign);
 }
 
-VEIL_OP_SIMD_BINARY(veil_op_f32x4_add, veil_f32x4, veil_op_f32x4_quiet(a + b))
-VEIL_OP_SIMD_BINARY(veil_op_f32x4_sub, veil_f32x4, veil_op_f32x4_quiet(a - b))
-VEIL_OP_SIMD_BINARY(veil_op_f32x4_mul, veil_f32x4, veil_op_f32x4_quiet((a) * (b)))
-VEIL_OP_SIMD_BINARY(veil_op_f32x4_div, veil_f32x4, veil_op_f32x4_quiet(a / b))
-VEIL_OP_SIMD_BINARY(veil_op_f64x2_add, veil_f64x2, veil_op_f64x2_quiet(a + b))
-VEIL_OP_SIMD_BINARY(veil_op_f64x2_sub, veil_f64x2, veil_op_f64x2_quiet(a - b))
-VEIL_OP_SIMD_BINARY(veil_op_f64x2_mul, veil_f64x2, veil_op_f64x2_quiet((a) * (b)))
-VEIL_OP_SIMD_BINARY(veil_op_f64x2_div, veil_f64x2, veil_op_f64x2_quiet(a / b))
+/* add/sub/mul/div.  On x86-64 (SSE/AVX) and AArch64 (NEON, default-NaN mode
+ * off, as Linux leaves it) the instruction itself already does what the
+ * NaN policy asks: a NaN operand comes back with its quiet bit set, and an
+ * invalid operation (0 * inf, inf - inf) yields the canonical default NaN,
+ * so all-canonical inputs give a canonical result and anything else an
+ * arithmetic NaN.  The quieting mask (a compare, an and and an or per
+ * operation) is then pure cost: it tripled the instruction count of the
+ * detector's multiply-accumulate loops.  What remains to prevent is the C
+ * compiler deleting or rewriting the operation when it can see an operand
+ * (x * 1.0 -> x, x + -0.0 -> x, -0.0 - x -> -x, constant NaN folding all
+ * drop the quieting); an empty asm on each operand hides its value, costs
+ * no instruction and, having no side effects, is still hoisted out of
+ * loops.  Other hosts keep the explicit quieting. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__)
+#define VEIL_OP_SIMD_OPAQUE(v) __asm__("" : "+x"(v))
+#else
+#define VEIL_OP_SIMD_OPAQUE(v) __asm__("" : "+w"(v))
+#endif
+#define VEIL_OP_SIMD_FARITH(name, T, op, quiet)                                                    \
+    static inline veil_v128 name(veil_v128 va, veil_v128 vb) {                                     \
+        T a = (T)va, b = (T)vb;                                                                    \
+        VEIL_OP_SIMD_OPAQUE(a);                                                                    \
+        VEIL_OP_SIMD_OPAQUE(b);                                                                    \
+        return (veil_v128)(a op b);                                                                \
+    }
+#else
+#define VEIL_OP_SIMD_FARITH(name, T, op, quiet)                                                    \
+    static inline veil_v128 name(veil_v128 va, veil_v128 vb) {                                     \
+        T a = (T)va, b = (T)vb;                                                                    \
+        return quiet(a op b);                                                                      \
+    }
+#endif
+VEIL_OP_SIMD_FARITH(veil_op_f32x4_add, veil_f32x4, +, veil_op_f32x4_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f32x4_sub, veil_f32x4, -, veil_op_f32x4_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f32x4_mul, veil_f32x4, *, veil_op_f32x4_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f32x4_div, veil_f32x4, /, veil_op_f32x4_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f64x2_add, veil_f64x2, +, veil_op_f64x2_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f64x2_sub, veil_f64x2, -, veil_op_f64x2_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f64x2_mul, veil_f64x2, *, veil_op_f64x2_quiet)
+VEIL_OP_SIMD_FARITH(veil_op_f64x2_div, veil_f64x2, /, veil_op_f64x2_quiet)
 
 /* Lane-wise application of a scalar op from ops_scalar.h (which does the NaN
  * quieting); compilers vectorise these where the target has the instruction. */

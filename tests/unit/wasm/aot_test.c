@@ -200,6 +200,46 @@ static void test_sandbox_matches_interpreter(void **state) {
     fixture_free(&interp);
 }
 
+/* f32x4/f64x2 add/sub/mul/div with an operand the C compiler can see (see
+ * veil_op_f32x4_add): a signalling NaN comes out quiet under both
+ * strategies, and ordinary values are unchanged. */
+static void test_simd_float_ops_quiet_nans(void **state) {
+    (void)state;
+    static const char *const f32_ops[] = {"f32x4_mul_one",     "f32x4_div_one",
+                                          "f32x4_add_negzero", "f32x4_sub_zero",
+                                          "f32x4_negzero_sub", "f32x4_mul_one_int_splat"};
+    static const char *const f64_ops[] = {"f64x2_mul_one", "f64x2_add_negzero"};
+    fixture fx[2];
+    instantiate(&fx[0], "aot", VEIL_WASM_AOT, NULL);
+    instantiate(&fx[1], "aot", VEIL_WASM_INTERP, NULL);
+    for (size_t s = 0; s < 2; s++) {
+        for (size_t i = 0; i < sizeof(f32_ops) / sizeof(f32_ops[0]); i++) {
+            uint32_t snan = 0x7f800001u, three = 0x40400000u, got = 0;
+            assert_int_equal(call(&fx[s], f32_ops[i], &snan, 1, &got), VEIL_TRAP_NONE);
+            if ((got & 0x7fc00000u) != 0x7fc00000u)
+                print_error("%s (%s): 0x%08x is not a quiet NaN\n", f32_ops[i],
+                            s == 0 ? "aot" : "interp", got);
+            assert_int_equal(got & 0x7fc00000u, 0x7fc00000u);
+            assert_int_equal(call(&fx[s], f32_ops[i], &three, 1, &got), VEIL_TRAP_NONE);
+            /* x op identity is x, except -0 - x which is -x. */
+            assert_int_equal(got,
+                             strcmp(f32_ops[i], "f32x4_negzero_sub") == 0 ? 0xc0400000u : three);
+        }
+        for (size_t i = 0; i < sizeof(f64_ops) / sizeof(f64_ops[0]); i++) {
+            uint32_t snan_hi = 0x7ff00001u, three_hi = 0x40080000u, got = 0;
+            assert_int_equal(call(&fx[s], f64_ops[i], &snan_hi, 1, &got), VEIL_TRAP_NONE);
+            assert_int_equal(got & 0x7ff80000u, 0x7ff80000u);
+            assert_int_equal(call(&fx[s], f64_ops[i], &three_hi, 1, &got), VEIL_TRAP_NONE);
+            assert_int_equal(got, three_hi);
+        }
+        uint32_t unused = 0, got = 0;
+        assert_int_equal(call(&fx[s], "f32x4_const_snan_mul", &unused, 1, &got), VEIL_TRAP_NONE);
+        assert_int_equal(got & 0x7fc00000u, 0x7fc00000u);
+    }
+    fixture_free(&fx[0]);
+    fixture_free(&fx[1]);
+}
+
 /* The same with guard pages: the hardware finds the out-of-bounds
  * accesses and the fault handler turns them into the same traps. */
 static void test_sandbox_with_guard_pages(void **state) {
@@ -352,6 +392,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sandbox_matches_interpreter, setup),
         cmocka_unit_test_setup(test_sandbox_with_guard_pages, setup),
+        cmocka_unit_test_setup(test_simd_float_ops_quiet_nans, setup),
         cmocka_unit_test_setup(test_host_error_message_and_function, setup),
         cmocka_unit_test_setup(test_memory_grow_stops_at_cap, setup),
         cmocka_unit_test_setup(test_limits, setup),

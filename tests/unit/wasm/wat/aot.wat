@@ -30,6 +30,36 @@
   (func (export "add") (param i32 i32) (result i32)
     (call $add (local.get 0) (local.get 1)))
   (func (export "fail") (call $fail))
+  ;; Float vector arithmetic whose result the C compiler could compute
+  ;; without the instruction if it saw the constant operand (x * 1 -> x,
+  ;; x + -0 -> x, -0 - x -> -x, constant folding): wasm still wants a
+  ;; signalling NaN input to come out quiet.  Lane 0 of x = splat(bits).
+  (func (export "f32x4_mul_one") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.mul (i32x4.splat (local.get 0)) (v128.const f32x4 1 1 1 1))))
+  (func (export "f32x4_div_one") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.div (i32x4.splat (local.get 0)) (v128.const f32x4 1 1 1 1))))
+  (func (export "f32x4_add_negzero") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.add (i32x4.splat (local.get 0)) (v128.const f32x4 -0 -0 -0 -0))))
+  (func (export "f32x4_sub_zero") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.sub (i32x4.splat (local.get 0)) (v128.const f32x4 0 0 0 0))))
+  (func (export "f32x4_negzero_sub") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.sub (v128.const f32x4 -0 -0 -0 -0) (i32x4.splat (local.get 0)))))
+  (func (export "f32x4_mul_one_int_splat") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.mul (i32x4.splat (local.get 0)) (i32x4.splat (i32.const 0x3f800000)))))
+  (func (export "f32x4_const_snan_mul") (param i32) (result i32)
+    (i32x4.extract_lane 0 (f32x4.mul (v128.const i32x4 0x7f800001 0x7f800001 0x7f800001 0x7f800001)
+                                     (v128.const f32x4 2 2 2 2))))
+  ;; f64: the argument is the high word, the low word is 0.
+  (func (export "f64x2_mul_one") (param i32) (result i32)
+    (i32.wrap_i64 (i64.shr_u
+      (i64x2.extract_lane 0 (f64x2.mul (i64x2.splat (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)))
+                                       (v128.const f64x2 1 1)))
+      (i64.const 32))))
+  (func (export "f64x2_add_negzero") (param i32) (result i32)
+    (i32.wrap_i64 (i64.shr_u
+      (i64x2.extract_lane 0 (f64x2.add (i64x2.splat (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)))
+                                       (v128.const f64x2 -0 -0)))
+      (i64.const 32))))
   ;; SIMD arithmetic: (a, b, c, d) + (1, 2, 3, 4), lanes summed.
   (func (export "simd_sum") (param i32) (result i32)
     (local v128)
