@@ -737,10 +737,13 @@ static inline veil_v128 veil_op_f64x2_neg(veil_v128 va) {
  * (x * 1.0 -> x, x + -0.0 -> x, -0.0 - x -> -x, constant NaN folding all
  * drop the quieting); an empty asm on each operand hides its value, costs
  * no instruction and, having no side effects, is still hoisted out of
- * loops.  Other hosts keep the explicit quieting. */
+ * loops.  On x86-64 the constraint is "v" (any register an EVEX encoding
+ * reaches, xmm0-31 with AVX-512) rather than "x" (xmm0-15), which would
+ * force copies in code that uses the upper registers.  Other hosts keep
+ * the explicit quieting. */
 #if defined(__x86_64__) || defined(__aarch64__)
 #if defined(__x86_64__)
-#define VEIL_OP_SIMD_OPAQUE(v) __asm__("" : "+x"(v))
+#define VEIL_OP_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #else
 #define VEIL_OP_SIMD_OPAQUE(v) __asm__("" : "+w"(v))
 #endif
