@@ -493,7 +493,8 @@ static void compile_br_table(compiler *c, veil_wasm_instr *in) {
         const veil_wasm_valtype *types;
         uint32_t n;
         if (f == &c->cs[0]) {
-            /* A stub that returns (emit_return may materialise: save state). */
+            /* A br_table target that leaves the function: a small return sequence
+             * (emit_return may materialise values, so save the stack state). */
             n = c->ft->result_count;
             c->code[cell] = c->len - at;
             ventry *copy = malloc((size_t)(n ? n : 1) * sizeof(ventry));
