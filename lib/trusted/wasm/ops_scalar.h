@@ -34,7 +34,13 @@
  * quieting.  So every operation that can yield a NaN from its inputs ends with
  * veil_op_f32_quiet/veil_op_f64_quiet, which sets the quiet bit of a NaN
  * result and changes nothing else: a canonical NaN stays canonical, anything
- * else becomes arithmetic.  That is exactly what the spec allows.
+ * else becomes arithmetic.  That is exactly what the spec allows.  The four
+ * basic operations (add, sub, mul, div) are the exception on x86-64 and
+ * AArch64: there the instruction itself already quiets (see above), so
+ * instead of a test and an or after each of them, an empty asm hides each
+ * operand's value from the compiler, which then can neither fold nor
+ * rewrite the operation; it costs no instruction (VEIL_OP_FP_HIDE, the
+ * scalar form of ops_simd.h's device).
  *
  * Build requirements for code that includes this header: no -ffast-math (it
  * breaks NaN and signed-zero semantics; refused below), floating point
@@ -118,6 +124,23 @@ static inline double veil_op_f64_quiet(double a) {
         bits |= VEIL_OP_F64_QUIET;
     return veil_op_f64_reinterpret_i64(bits);
 }
+
+/* Hides a float's value from the optimiser (no instruction; see the NaN
+ * policy).  "v" on x86-64 is any register an EVEX encoding reaches
+ * (xmm0-31 with AVX-512), so the asm never forces a copy. */
+#if defined(__x86_64__)
+#define VEIL_OP_FP_HIDE(v) __asm__("" : "+v"(v))
+#define VEIL_OP_FP_RESULT_F32(r) (r)
+#define VEIL_OP_FP_RESULT_F64(r) (r)
+#elif defined(__aarch64__)
+#define VEIL_OP_FP_HIDE(v) __asm__("" : "+w"(v))
+#define VEIL_OP_FP_RESULT_F32(r) (r)
+#define VEIL_OP_FP_RESULT_F64(r) (r)
+#else
+#define VEIL_OP_FP_HIDE(v) ((void)0)
+#define VEIL_OP_FP_RESULT_F32(r) veil_op_f32_quiet(r)
+#define VEIL_OP_FP_RESULT_F64(r) veil_op_f64_quiet(r)
+#endif
 
 /* ---- i32 ---------------------------------------------------------------- */
 
@@ -441,16 +464,24 @@ static inline uint64_t veil_op_f64_copysign(uint64_t a, uint64_t b) {
 /* ---- f32 / f64 arithmetic ----------------------------------------------- */
 
 static inline float veil_op_f32_add(float a, float b) {
-    return veil_op_f32_quiet(a + b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F32(a + b);
 }
 static inline float veil_op_f32_sub(float a, float b) {
-    return veil_op_f32_quiet(a - b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F32(a - b);
 }
 static inline float veil_op_f32_mul(float a, float b) {
-    return veil_op_f32_quiet(a * b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F32(a * b);
 }
 static inline float veil_op_f32_div(float a, float b) {
-    return veil_op_f32_quiet(a / b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F32(a / b);
 }
 static inline float veil_op_f32_sqrt(float a) {
     return veil_op_f32_quiet(sqrtf(a));
@@ -471,16 +502,24 @@ static inline float veil_op_f32_nearest(float a) {
 }
 
 static inline double veil_op_f64_add(double a, double b) {
-    return veil_op_f64_quiet(a + b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F64(a + b);
 }
 static inline double veil_op_f64_sub(double a, double b) {
-    return veil_op_f64_quiet(a - b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F64(a - b);
 }
 static inline double veil_op_f64_mul(double a, double b) {
-    return veil_op_f64_quiet(a * b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F64(a * b);
 }
 static inline double veil_op_f64_div(double a, double b) {
-    return veil_op_f64_quiet(a / b);
+    VEIL_OP_FP_HIDE(a);
+    VEIL_OP_FP_HIDE(b);
+    return VEIL_OP_FP_RESULT_F64(a / b);
 }
 static inline double veil_op_f64_sqrt(double a) {
     return veil_op_f64_quiet(sqrt(a));
