@@ -36,7 +36,7 @@
 /* Bumped whenever anything in this header or in the shape of generated code
  * changes; part of the cache key and checked when a shared object is
  * loaded. */
-#define VEIL_AOT_ABI_VERSION 1u
+#define VEIL_AOT_ABI_VERSION 2u
 
 /* Trap kinds: the same numbers as veil_wasm_trap_kind (checked by a static
  * assertion in the runtime). */
@@ -123,6 +123,10 @@ typedef struct veil_aot_rt {
 } veil_aot_rt;
 
 typedef struct veil_aot_ctx {
+    /* exec->stack_limit, copied into every ctx of the store at each
+     * outermost entry: the check at every function entry is then a single
+     * compare with memory (first field: the shortest encoding). */
+    uintptr_t stack_limit;
     const veil_aot_rt *rt;
     veil_aot_exec *exec;
     veil_aot_memory *memory; /* memory 0, or NULL */

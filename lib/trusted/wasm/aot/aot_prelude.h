@@ -7,7 +7,8 @@
  * Every generated function declares `ctx` (its instance) as its first
  * parameter; VEIL_AOT_MEMORY_LOCALS declares m0/m0n (base and size of
  * memory 0, reloaded after anything that may grow or move it) and
- * VEIL_AOT_ENTER declares ex_ (the store's execution state).
+ * VEIL_AOT_ENTER checks the stack and, with metering, declares ex_ (the
+ * store's execution state) and bud_ (its fuel budget, cached).
  */
 #ifndef VEIL_AOT_PRELUDE_H
 #define VEIL_AOT_PRELUDE_H
@@ -68,7 +69,7 @@ VEIL_AOT_INLINE veil_v128 veil_aot_v128_const(uint64_t lo, uint64_t hi) {
  * must turn a signalling NaN into a quiet one.  The asm has no side
  * effects, so the constant is still hoisted out of loops. */
 #if defined(__x86_64__)
-#define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+x"(v))
+#define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+v"(v))
 #elif defined(__aarch64__)
 #define VEIL_AOT_OPAQUE_FP(v) __asm__("" : "+w"(v))
 #else
@@ -108,13 +109,15 @@ VEIL_AOT_INLINE uintptr_t veil_aot_sp(void) {
 #endif
 }
 
-/* Entry: the call depth is bounded on the native stack (one compare with
- * the store's limit; see runtime.c for how max_call_depth maps to it).
- * With metering the function keeps
- * the store's fuel budget in a local (bud_, a register in hot loops) and
+/* Entry: the call depth is bounded on the native stack (one compare of the
+ * stack pointer with ctx->stack_limit; see runtime.c for how
+ * max_call_depth maps to it).  With metering the function keeps the
+ * store's fuel budget in a local (bud_, a register in hot loops) and
  * writes it back before calls and on return. */
 #if VEIL_AOT_METERING
-#define VEIL_AOT_BUDGET_LOCAL() int64_t bud_ = ex_->budget
+#define VEIL_AOT_BUDGET_LOCAL()                                                                    \
+    veil_aot_exec *const ex_ = ctx->exec;                                                          \
+    int64_t bud_ = ex_->budget
 #define VEIL_AOT_SPILL() (ex_->budget = bud_)
 #define VEIL_AOT_FILL() (bud_ = ex_->budget)
 #define VEIL_AOT_FUEL(units, func)                                                                 \
@@ -133,8 +136,7 @@ VEIL_AOT_INLINE uintptr_t veil_aot_sp(void) {
 #endif
 
 #define VEIL_AOT_ENTER(func)                                                                       \
-    veil_aot_exec *const ex_ = ctx->exec;                                                          \
-    if (VEIL_AOT_UNLIKELY(veil_aot_sp() < ex_->stack_limit))                                       \
+    if (VEIL_AOT_UNLIKELY(veil_aot_sp() < ctx->stack_limit))                                       \
         VEIL_AOT_TRAP(VEIL_AOT_TRAP_STACK_EXHAUSTED, func);                                        \
     VEIL_AOT_BUDGET_LOCAL()
 #define VEIL_AOT_LEAVE() ((void)0)

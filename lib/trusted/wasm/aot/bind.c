@@ -48,7 +48,8 @@ typedef struct bound_module {
 } bound_module;
 
 struct veil_aot_binding {
-    veil_aot_store exec;
+    veil_aot_store exec; /* first: publish_stack_limit finds the binding from it */
+    veil_wasm_store *owner;
     veil_aot_options options;
     bound_module *modules;
     size_t module_count, module_cap;
@@ -267,11 +268,21 @@ static const veil_aot_rt runtime_callbacks = {
 
 /* ---- stores ---- */
 
+static void publish_stack_limit(veil_aot_store *store) {
+    veil_aot_binding *b = (veil_aot_binding *)(void *)store;
+    veil_wasm_store *s = b->owner;
+    for (size_t i = 0; i < s->instance_count; i++)
+        if (s->instances[i] != NULL && s->instances[i]->aot != NULL)
+            s->instances[i]->aot->ctx.stack_limit = store->exec.stack_limit;
+}
+
 veil_error *veil_aot_binding_new(veil_wasm_store *s) {
     veil_aot_binding *b = calloc(1, sizeof *b);
     if (b == NULL)
         return veil_error_new(VEIL_ENOMEM, "AOT: out of memory creating a store");
     veil_aot_store_init(&b->exec, 0, s->limits.timeout_ms, s->limits.max_call_depth);
+    b->exec.publish_stack_limit = publish_stack_limit;
+    b->owner = s;
     /* Guard pages are opt-in (VEIL_AOT_GUARD_PAGES=1): docs/aot.md has the
      * measurements behind the default. */
     const char *guard = getenv("VEIL_AOT_GUARD_PAGES");
@@ -394,6 +405,9 @@ veil_error *veil_aot_bind_instance(veil_wasm_store *s, veil_wasm_instance *inst)
     for (uint32_t i = 0; i < m->func_count; i++)
         ai->funcs[i] = inst->funcs[i];
     ai->lib = lib;
+    /* Instantiated while code of the store runs (from a host function):
+     * the limit in effect; otherwise the next outermost entry sets it. */
+    ai->ctx.stack_limit = s->aot->exec.exec.stack_limit;
     ai->ctx.rt = &runtime_callbacks;
     ai->ctx.exec = &s->aot->exec.exec;
     ai->ctx.memory = inst->memory ? (veil_aot_memory *)(void *)&inst->memory->data : NULL;

@@ -10,8 +10,10 @@
  * a host function calls back into wasm.
  *
  * Call depth.  Compiled functions check the native stack pointer against
- * exec.stack_limit on entry, which is cheaper than counting frames (fib:
- * about 15% faster) and bounds what actually matters, the native stack.
+ * ctx->stack_limit (a copy of exec.stack_limit, published to every ctx of
+ * the store at each outermost entry) on entry, which is cheaper than
+ * counting frames (fib: about 15% faster) and bounds what actually
+ * matters, the native stack.
  * The store's max_call_depth is turned into bytes at the outermost entry
  * (VEIL_AOT_FRAME_BYTES per frame), never beyond the thread's stack minus
  * a reserve for host functions; so "call stack exhausted" comes at a depth
@@ -362,6 +364,8 @@ veil_error *veil_aot_enter(veil_aot_store *store, veil_aot_ctx *ctx, veil_aot_tr
         uintptr_t floor = thread_stack_low + STACK_RESERVE_BYTES;
         uint64_t budget = (uint64_t)store->max_call_depth * VEIL_AOT_FRAME_BYTES;
         store->exec.stack_limit = here > floor && here - floor > budget ? here - budget : floor;
+        if (store->publish_stack_limit != NULL)
+            store->publish_stack_limit(store);
         store->exec.budget = 0;
         store->chunk = 0;
         uint64_t give = store->fuel_left == UINT64_MAX           ? VEIL_AOT_FUEL_CHUNK

@@ -35,6 +35,10 @@ typedef struct veil_aot_store {
     uint32_t max_call_depth; /* frames */
     uint32_t entry_depth;    /* nested entries from the host */
     uint64_t chunk;          /* fuel in the current exec.budget when it was filled */
+    /* Called at every outermost entry once exec.stack_limit is set, before
+     * any compiled code runs: the owner copies the limit into the
+     * stack_limit of every ctx of the store.  May be NULL. */
+    void (*publish_stack_limit)(struct veil_aot_store *store);
 } veil_aot_store;
 
 /* What a trap left behind for the entry point. */
