@@ -7,9 +7,9 @@
 
 #include "kernel.h"
 
-enum { H = 416, W = 416, CI = 32, CO = 32 };
+enum { FULL_H = 416, FULL_W = 416, CI = 32, CO = 32 };
 
-static void conv3x3(const float *restrict in, const float *restrict weights,
+static void conv3x3(int H, int W, const float *restrict in, const float *restrict weights,
                     const float *restrict bias, float *restrict out) {
     for (int y = 0; y < H; y++) {
         for (int x = 0; x < W; x++) {
@@ -38,7 +38,8 @@ static void conv3x3(const float *restrict in, const float *restrict weights,
     }
 }
 
-int main(void) {
+BENCH_EXPORT(conv) uint64_t bench_conv(uint32_t scale) {
+    int H = (int)bench_scaled(FULL_H, scale, 1), W = (int)bench_scaled(FULL_W, scale, 1);
     uint64_t seed = 0x1234567890abcdefULL;
     size_t in_count = (size_t)H * W * CI, out_count = (size_t)H * W * CO;
     float *in = bench_alloc(in_count * sizeof(float));
@@ -51,13 +52,17 @@ int main(void) {
         weights[i] = bench_rand_float(&seed) * 0.125f;
     for (int i = 0; i < CO; i++)
         bias[i] = bench_rand_float(&seed);
-    conv3x3(in, weights, bias, out);
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    conv3x3(H, W, in, weights, bias, out);
+    uint64_t hash = BENCH_HASH_INIT;
     for (size_t i = 0; i < out_count; i++) {
         uint32_t bits;
         memcpy(&bits, &out[i], sizeof bits);
         hash = bench_mix(hash, bits);
     }
-    bench_report("conv", hash);
-    return 0;
+    free(in);
+    free(out);
+    free(weights);
+    return hash;
 }
+
+BENCH_MAIN(conv)

@@ -6,7 +6,7 @@
 
 #include "kernel.h"
 
-enum { DATA_BYTES = 64 << 20 };
+enum { FULL_BYTES = 64 << 20 };
 
 static const uint32_t round_constants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -82,18 +82,21 @@ static void sha256(const uint8_t *data, size_t len, uint8_t digest[32]) {
     }
 }
 
-int main(void) {
+BENCH_EXPORT(sha256) uint64_t bench_sha256(uint32_t scale) {
+    size_t bytes = bench_scaled(FULL_BYTES, scale, 64) & ~(size_t)7;
     uint64_t seed = 0x5eed5eed5eed5eedULL;
-    uint8_t *data = bench_alloc(DATA_BYTES);
-    for (size_t i = 0; i < DATA_BYTES; i += 8) {
+    uint8_t *data = bench_alloc(bytes);
+    for (size_t i = 0; i < bytes; i += 8) {
         uint64_t r = bench_rand(&seed);
         memcpy(data + i, &r, 8);
     }
     uint8_t digest[32];
-    sha256(data, DATA_BYTES, digest);
+    sha256(data, bytes, digest);
     uint64_t hash = 0;
     for (int i = 0; i < 8; i++)
         hash = hash << 8 | digest[i];
-    bench_report("sha256", hash);
-    return 0;
+    free(data);
+    return hash;
 }
+
+BENCH_MAIN(sha256)
