@@ -80,6 +80,9 @@ typedef struct veil_wasm_value {
     } of;
 } veil_wasm_value;
 
+/* The text-format name of a value type ("i32", ..., "externref"). */
+const char *veil_wasm_valtype_name(veil_wasm_valtype t);
+
 typedef struct veil_wasm_functype {
     uint32_t param_count;
     uint32_t result_count;

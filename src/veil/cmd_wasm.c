@@ -69,32 +69,12 @@ static veil_error *parse_strategy(const char *text, veil_wasm_strategy *out) {
 
 /* ---- values ---- */
 
-static const char *type_name(veil_wasm_valtype t) {
-    switch (t) {
-    case VEIL_WASM_I32:
-        return "i32";
-    case VEIL_WASM_I64:
-        return "i64";
-    case VEIL_WASM_F32:
-        return "f32";
-    case VEIL_WASM_F64:
-        return "f64";
-    case VEIL_WASM_V128:
-        return "v128";
-    case VEIL_WASM_FUNCREF:
-        return "funcref";
-    case VEIL_WASM_EXTERNREF:
-        return "externref";
-    }
-    return "?";
-}
-
 static bool type_from_name(const char *name, veil_wasm_valtype *out) {
     static const veil_wasm_valtype all[] = {VEIL_WASM_I32,      VEIL_WASM_I64,  VEIL_WASM_F32,
                                             VEIL_WASM_F64,      VEIL_WASM_V128, VEIL_WASM_FUNCREF,
                                             VEIL_WASM_EXTERNREF};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        if (strcmp(name, type_name(all[i])) == 0) {
+        if (strcmp(name, veil_wasm_valtype_name(all[i])) == 0) {
             *out = all[i];
             return true;
         }
@@ -989,7 +969,7 @@ static veil_error *parse_cli_value(const char *s, veil_wasm_valtype type, veil_w
         break;
     }
     return veil_error_new(VEIL_EINVAL, "cannot pass a %s argument from the command line",
-                          type_name(type));
+                          veil_wasm_valtype_name(type));
 }
 
 static veil_error *resolve_none(void *user_data, const veil_wasm_extern_desc *d,

@@ -215,6 +215,5 @@ static inline uint32_t veil_wasm_valtype_slots(veil_wasm_valtype t) {
 static inline bool veil_wasm_is_reftype(veil_wasm_valtype t) {
     return t == VEIL_WASM_FUNCREF || t == VEIL_WASM_EXTERNREF;
 }
-const char *veil_wasm_valtype_name(veil_wasm_valtype t);
 
 #endif
