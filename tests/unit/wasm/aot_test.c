@@ -62,6 +62,7 @@ typedef struct fixture {
     veil_wasm_store *store;
     veil_wasm_instance *inst;
     veil_wasm_func *add, *fail;
+    uint32_t trap_func; /* function index of the last call's trap */
 } fixture;
 
 static veil_error *resolve(void *user_data, const veil_wasm_extern_desc *import,
@@ -120,6 +121,7 @@ static veil_wasm_trap_kind call(fixture *f, const char *name, const uint32_t *ar
         assert_int_equal(veil_error_code(err), VEIL_ETRAP);
         veil_error_free(err);
         assert_int_not_equal(trap.kind, VEIL_TRAP_NONE);
+        f->trap_func = trap.func_index;
         return trap.kind;
     }
     if (result != NULL && type.result_count == 1)
@@ -193,6 +195,10 @@ static void test_sandbox_matches_interpreter(void **state) {
         assert_int_equal(k_aot, c->trap);
         assert_int_equal(k_interp, c->trap);
         assert_int_equal(got_aot, got_interp);
+        /* Both name the function that trapped (with guard pages the fault
+         * handler finds it from the faulting instruction). */
+        if (c->trap != VEIL_TRAP_NONE && c->trap != VEIL_TRAP_HOST)
+            assert_int_equal(aot.trap_func, interp.trap_func);
         if (c->trap == VEIL_TRAP_NONE)
             assert_int_equal(got_aot, c->result);
     }
@@ -240,10 +246,17 @@ static void test_simd_float_ops_quiet_nans(void **state) {
     fixture_free(&fx[1]);
 }
 
-/* The same with guard pages: the hardware finds the out-of-bounds
- * accesses and the fault handler turns them into the same traps. */
+/* The same in both memory modes, whichever the default is here: guard
+ * pages (the hardware finds the out-of-bounds accesses and the fault
+ * handler turns them into the same traps) and explicit checks. */
 static void test_sandbox_with_guard_pages(void **state) {
     setenv("VEIL_AOT_GUARD_PAGES", "1", 1);
+    test_sandbox_matches_interpreter(state);
+    unsetenv("VEIL_AOT_GUARD_PAGES");
+}
+
+static void test_sandbox_with_explicit_checks(void **state) {
+    setenv("VEIL_AOT_GUARD_PAGES", "0", 1);
     test_sandbox_matches_interpreter(state);
     unsetenv("VEIL_AOT_GUARD_PAGES");
 }
@@ -392,6 +405,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sandbox_matches_interpreter, setup),
         cmocka_unit_test_setup(test_sandbox_with_guard_pages, setup),
+        cmocka_unit_test_setup(test_sandbox_with_explicit_checks, setup),
         cmocka_unit_test_setup(test_simd_float_ops_quiet_nans, setup),
         cmocka_unit_test_setup(test_host_error_message_and_function, setup),
         cmocka_unit_test_setup(test_memory_grow_stops_at_cap, setup),

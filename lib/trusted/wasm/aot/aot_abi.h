@@ -19,7 +19,7 @@
  *   store.
  * - A trap calls rt->trap, which never returns (it unwinds with siglongjmp
  *   to the runtime's entry point).  Memory accesses are either explicitly
- *   bounds-checked or, with VEIL_AOT_GUARD_PAGES, rely on the memory being
+ *   bounds-checked or (VEIL_AOT_GUARD_PAGES) rely on the memory being
  *   a reservation whose inaccessible part covers every 32-bit address plus
  *   every 32-bit offset; the runtime's SIGSEGV handler turns a fault in it
  *   into the out-of-bounds trap.

@@ -22,11 +22,14 @@
  * slots, v128 in two) and compiled code (16-byte veil_aot_slot cells) only
  * here.
  *
- * Options: memory accesses are explicitly bounds-checked by default; with
- * VEIL_AOT_GUARD_PAGES=1 every memory of the store reserves 8 GiB + 64 KiB
- * of address space (veil_aot_memory_reservation) and compiled code relies
- * on the fault handler instead; fuel/deadline metering is compiled in when the store has a
- * fuel or time limit, and left out otherwise (docs/aot.md gives its cost).
+ * Options: by default every memory of the store reserves 8 GiB + 64 KiB of
+ * address space (veil_aot_memory_reservation) and compiled code relies on
+ * the fault handler instead of checking accesses, when the process can
+ * reserve that much (veil_aot_guard_pages_available: not under a tight
+ * RLIMIT_AS, for instance); otherwise, or with VEIL_AOT_GUARD_PAGES=0,
+ * every access is explicitly bounds-checked.  Fuel/deadline metering is
+ * compiled in when the store has a fuel or time limit, and left out
+ * otherwise.  docs/aot.md gives the cost of both.
  */
 #include "bind.h"
 
@@ -283,10 +286,16 @@ veil_error *veil_aot_binding_new(veil_wasm_store *s) {
     veil_aot_store_init(&b->exec, 0, s->limits.timeout_ms, s->limits.max_call_depth);
     b->exec.publish_stack_limit = publish_stack_limit;
     b->owner = s;
-    /* Guard pages are opt-in (VEIL_AOT_GUARD_PAGES=1): docs/aot.md has the
-     * measurements behind the default. */
+    /* Guard pages unless VEIL_AOT_GUARD_PAGES=0 or the address space does
+     * not allow them (=1 insists: memories then fail to reserve instead);
+     * docs/aot.md has the measurements behind the default. */
     const char *guard = getenv("VEIL_AOT_GUARD_PAGES");
-    b->options.guard_pages = guard != NULL && strcmp(guard, "1") == 0;
+    if (guard != NULL && strcmp(guard, "0") == 0)
+        b->options.guard_pages = false;
+    else if (guard != NULL && strcmp(guard, "1") == 0)
+        b->options.guard_pages = true;
+    else
+        b->options.guard_pages = veil_aot_guard_pages_available();
     b->options.metering = s->limits.fuel != 0 || s->limits.timeout_ms != 0;
     s->aot = b;
     return NULL;
@@ -420,6 +429,14 @@ veil_error *veil_aot_bind_instance(veil_wasm_store *s, veil_wasm_instance *inst)
 
 /* ---- calls from the engine ---- */
 
+static const veil_wasm_module *module_of_code(const veil_aot_binding *b,
+                                              const veil_aot_module_info *code) {
+    for (size_t i = 0; i < b->module_count; i++)
+        if (b->modules[i].lib->info == code)
+            return b->modules[i].module;
+    return NULL;
+}
+
 veil_wasm_trap_kind veil_aot_invoke(veil_wasm_store *s, veil_wasm_func *func, const uint64_t *args,
                                     uint64_t *results) {
     s->trap.kind = VEIL_TRAP_NONE;
@@ -476,6 +493,9 @@ veil_wasm_trap_kind veil_aot_invoke(veil_wasm_store *s, veil_wasm_func *func, co
         if (trap.ctx != NULL && trap.ctx != &ai->ctx)
             s->trap_module =
                 trap.func == UINT32_MAX ? NULL : instance_of((veil_aot_ctx *)trap.ctx)->module;
+        /* A fault names the library it happened in: its module. */
+        if (trap.code != NULL && trap.func != UINT32_MAX)
+            s->trap_module = module_of_code(s->aot, trap.code);
     }
     free(cells);
     return kind;

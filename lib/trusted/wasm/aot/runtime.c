@@ -31,8 +31,9 @@
  * runtime's own structures).  Every other fault goes to the previous
  * handler, so bugs in Veil or the host still crash loudly.
  *
- * Memory reservations (guard-page mode): 8 GiB + 64 KiB of PROT_NONE
- * address space per memory, made accessible as it grows.
+ * Memory reservations (guard-page mode, the default where the address
+ * space allows it): 8 GiB + 64 KiB of PROT_NONE address space per memory,
+ * made accessible as it grows.
  *
  * Fuel and deadline: compiled code subtracts from exec.budget at function
  * entries and loop headers and calls the budget callback when it goes
@@ -83,22 +84,87 @@ static __thread bool thread_ready;
 /* ---- registered code ranges (read by the signal handler without locks) ---- */
 
 #define MAX_CODE_RANGES 1024
+
+/* Where each function of a library and its trampoline start, sorted: the
+ * fault handler names the function that faulted (the one with the greatest
+ * start at or below the faulting instruction; a trampoline counts as its
+ * function, into which the C compiler often inlines it; other code
+ * inlined into a caller is reported as the caller). */
+typedef struct code_map {
+    const veil_aot_module_info *info;
+    uint32_t count;
+    uintptr_t *starts;
+    uint32_t *funcs; /* wasm function index of each start */
+} code_map;
+
 typedef struct code_range {
     _Atomic uintptr_t start, end;
+    code_map *_Atomic map;
 } code_range;
 static code_range code_ranges[MAX_CODE_RANGES];
 static _Atomic uint32_t code_range_count;
 static pthread_mutex_t code_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool pc_in_compiled_code(uintptr_t pc) {
+/* The registered code containing pc, or NULL (signal-safe: no locks). */
+static const code_map *compiled_code_at(uintptr_t pc) {
     uint32_t n = atomic_load_explicit(&code_range_count, memory_order_acquire);
     for (uint32_t i = 0; i < n; i++) {
-        uintptr_t s = atomic_load_explicit(&code_ranges[i].start, memory_order_relaxed);
-        uintptr_t e = atomic_load_explicit(&code_ranges[i].end, memory_order_relaxed);
+        uintptr_t s = atomic_load_explicit(&code_ranges[i].start, memory_order_acquire);
+        uintptr_t e = atomic_load_explicit(&code_ranges[i].end, memory_order_acquire);
         if (pc >= s && pc < e)
-            return true;
+            return atomic_load_explicit(&code_ranges[i].map, memory_order_acquire);
     }
-    return false;
+    return NULL;
+}
+
+static uint32_t function_at(const code_map *map, uintptr_t pc) {
+    uint32_t lo = 0, hi = map->count; /* first start > pc is in [lo, hi] */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (map->starts[mid] <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? UINT32_MAX : map->funcs[lo - 1];
+}
+
+static void code_map_free(code_map *map) {
+    if (map == NULL)
+        return;
+    free(map->starts);
+    free(map->funcs);
+    free(map);
+}
+
+static code_map *code_map_new(const veil_aot_module_info *info) {
+    code_map *map = calloc(1, sizeof *map);
+    if (map == NULL)
+        return NULL;
+    map->info = info;
+    map->count = 2 * info->func_count;
+    map->starts = calloc((size_t)map->count + 1, sizeof *map->starts);
+    map->funcs = calloc((size_t)map->count + 1, sizeof *map->funcs);
+    if (map->starts == NULL || map->funcs == NULL) {
+        code_map_free(map);
+        return NULL;
+    }
+    /* Insertion sort by address: the compiler emits functions mostly in
+     * order, so this is close to linear. */
+    for (uint32_t i = 0; i < map->count; i++) {
+        uint32_t fi = i % info->func_count;
+        uintptr_t a =
+            i < info->func_count ? (uintptr_t)info->code[fi] : (uintptr_t)info->trampolines[fi];
+        uint32_t j = i;
+        while (j > 0 && map->starts[j - 1] > a) {
+            map->starts[j] = map->starts[j - 1];
+            map->funcs[j] = map->funcs[j - 1];
+            j--;
+        }
+        map->starts[j] = a;
+        map->funcs[j] = info->import_func_count + fi;
+    }
+    return map;
 }
 
 typedef struct find_segment {
@@ -139,6 +205,9 @@ veil_error *veil_aot_register_code(veil_aot_library *lib) {
     find_segment fs = {lib->info, 0, 0};
     if (dl_iterate_phdr(find_code_segment, &fs) == 0)
         return veil_error_new(VEIL_EINTERNAL, "AOT: cannot find the code of a loaded module");
+    code_map *map = code_map_new(lib->info);
+    if (map == NULL)
+        return veil_error_new(VEIL_ENOMEM, "AOT: out of memory registering compiled code");
     pthread_mutex_lock(&code_lock);
     uint32_t n = atomic_load_explicit(&code_range_count, memory_order_relaxed);
     uint32_t slot_index = n;
@@ -152,7 +221,9 @@ veil_error *veil_aot_register_code(veil_aot_library *lib) {
     if (slot_index == MAX_CODE_RANGES) {
         err = veil_error_new(VEIL_ELIMIT, "AOT: too many compiled modules loaded at once (%d)",
                              MAX_CODE_RANGES);
+        code_map_free(map);
     } else {
+        atomic_store_explicit(&code_ranges[slot_index].map, map, memory_order_relaxed);
         atomic_store_explicit(&code_ranges[slot_index].start, fs.start, memory_order_relaxed);
         atomic_store_explicit(&code_ranges[slot_index].end, fs.end, memory_order_release);
         if (slot_index == n)
@@ -174,6 +245,10 @@ void veil_aot_unregister_code(veil_aot_library *lib) {
             atomic_load_explicit(&code_ranges[i].end, memory_order_relaxed) == lib->code_end) {
             atomic_store_explicit(&code_ranges[i].end, 0, memory_order_release);
             atomic_store_explicit(&code_ranges[i].start, 0, memory_order_release);
+            /* No thread runs this library's code any more (it is being
+             * freed), so no fault handler can be reading its map. */
+            code_map_free(
+                atomic_exchange_explicit(&code_ranges[i].map, NULL, memory_order_acq_rel));
             break;
         }
     }
@@ -216,13 +291,16 @@ static void chain(int sig, siginfo_t *info, void *ucontext) {
 
 static void on_fault(int sig, siginfo_t *info, void *ucontext) {
     frame *f = current_frame;
-    if (f != NULL && pc_in_compiled_code(context_pc(ucontext))) {
+    uintptr_t pc = context_pc(ucontext);
+    const code_map *map = f != NULL ? compiled_code_at(pc) : NULL;
+    if (map != NULL) {
         uintptr_t addr = (uintptr_t)info->si_addr;
         bool stack = thread_stack_low != 0 && addr < thread_stack_low + STACK_RESERVE_BYTES &&
                      addr + (16u << 20) > thread_stack_low;
         f->trap.kind = stack ? VEIL_TRAP_STACK_EXHAUSTED : VEIL_TRAP_MEMORY_OOB;
-        f->trap.func = UINT32_MAX;
+        f->trap.func = function_at(map, pc);
         f->trap.ctx = NULL;
+        f->trap.code = map->info;
         f->trap.error = NULL;
         siglongjmp(f->jump, 1);
     }
@@ -404,6 +482,15 @@ veil_error *veil_aot_enter(veil_aot_store *store, veil_aot_ctx *ctx, veil_aot_tr
 }
 
 /* ---- memory reservations ---- */
+
+bool veil_aot_guard_pages_available(void) {
+    void *p = mmap(NULL, VEIL_AOT_GUARD_RESERVATION, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    munmap(p, VEIL_AOT_GUARD_RESERVATION);
+    return true;
+}
 
 veil_error *veil_aot_memory_reserve(uint64_t size_bytes, uint8_t **base) {
     if (size_bytes > (4ull << 30))

@@ -43,9 +43,10 @@ typedef struct veil_aot_store {
 
 /* What a trap left behind for the entry point. */
 typedef struct veil_aot_trap_info {
-    uint32_t kind;     /* veil_wasm_trap_kind */
-    uint32_t func;     /* wasm function index, UINT32_MAX when unknown */
-    void *ctx;         /* veil_aot_ctx of the code that trapped (NULL: unknown) */
+    uint32_t kind;                    /* veil_wasm_trap_kind */
+    uint32_t func;                    /* wasm function index, UINT32_MAX when unknown */
+    void *ctx;                        /* veil_aot_ctx of the code that trapped (NULL: unknown) */
+    const veil_aot_module_info *code; /* a fault: the library it happened in */
     veil_error *error; /* VEIL_TRAP_HOST / VEIL_TRAP_EXIT: the host's error (owned) */
 } veil_aot_trap_info;
 
@@ -84,6 +85,10 @@ bool veil_aot_active(void);
  * traps; unregistered on free. */
 VEIL_NODISCARD veil_error *veil_aot_register_code(veil_aot_library *lib);
 void veil_aot_unregister_code(veil_aot_library *lib);
+
+/* Whether this process can reserve VEIL_AOT_GUARD_RESERVATION bytes of
+ * address space now (a reservation made and released at once). */
+bool veil_aot_guard_pages_available(void);
 
 /* Guard-page memories: reserve VEIL_AOT_GUARD_RESERVATION bytes of
  * inaccessible address space and make the first `size_bytes` readable and
