@@ -3,6 +3,7 @@
 # times and ratios to native.
 #
 #   bench/compare.sh [--quick] [--runs N] [--kernels "conv fib"] [--no-build] [--build DIR] [--cpu]
+#                    [--aot-variants]
 #
 # --cpu reports CPU time (user + sys of the process and its threads) instead
 # of wall time: on a loaded shared machine wall time mostly measures waiting
@@ -13,6 +14,12 @@
 # builds; Debian wasm2c (scalar only: wabt 1.0.32 has no SIMD); Node (V8)
 # with node:wasi on both builds.  A Veil column is skipped with a note when
 # the veil binary does not offer it yet.
+#
+# --aot-variants adds columns for the AOT choices, all on the -msimd128
+# build and each next to the default in the same run: explicit bounds
+# checks instead of guard pages (VEIL_AOT_GUARD_PAGES=0), fuel metering
+# compiled in (--fuel with a budget that never runs out), and gcc instead
+# of clang for the generated C (VEIL_AOT_CC=gcc).
 #
 # Every run's output is checked against the native checksum, so a variant
 # that computes something else shows "WRONG" instead of a time.  Times are
@@ -27,6 +34,7 @@ runs=5
 kernels="conv matmul sha256 sort fib"
 do_build=1
 cpu_time=0
+aot_variants=0
 TIMEFORMAT='%3U %3S'
 while (($#)); do
     case "$1" in
@@ -35,8 +43,9 @@ while (($#)); do
     --kernels) kernels="$2"; shift ;;
     --no-build) do_build=0 ;;
     --cpu) cpu_time=1 ;;
+    --aot-variants) aot_variants=1 ;;
     --build) build="$2"; shift ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -111,7 +120,12 @@ declare -A cell
 
 columns=(native aot aot_simd interp interp_simd wasm2c node node_simd)
 declare -A title=([native]="native" [aot]="AOT" [aot_simd]="AOT simd" [interp]="interp"
-    [interp_simd]="interp simd" [wasm2c]="wasm2c" [node]="node" [node_simd]="node simd")
+    [interp_simd]="interp simd" [wasm2c]="wasm2c" [node]="node" [node_simd]="node simd"
+    [aot_checks]="simd checks" [aot_fuel]="simd fuel" [aot_gcc]="simd gcc")
+if ((aot_variants && have_aot)); then
+    columns=(native aot_simd aot_checks aot_fuel aot_gcc)
+    command -v gcc >/dev/null || notes+=("AOT gcc: skipped (no gcc)")
+fi
 
 for k in $kernels; do
     native="$bench/bench_${k}_native"
@@ -119,6 +133,16 @@ for k in $kernels; do
     expected[$k]=$("$native")
     echo "running $k ($(echo "${expected[$k]}" | cut -d' ' -f2))..." >&2
     cell[$k, native]=$(time_variant "$k" native "$native")
+    if ((aot_variants && have_aot)); then
+        simd="$bench/bench_${k}_simd.wasm"
+        cell[$k, aot_simd]=$(time_variant "$k" aot_simd "$veil" run --strategy aot "$simd")
+        cell[$k, aot_checks]=$(VEIL_AOT_GUARD_PAGES=0 time_variant "$k" aot_checks "$veil" run --strategy aot "$simd")
+        cell[$k, aot_fuel]=$(time_variant "$k" aot_fuel "$veil" run --strategy aot --fuel 1000000000000000 "$simd")
+        if command -v gcc >/dev/null; then
+            cell[$k, aot_gcc]=$(VEIL_AOT_CC=gcc time_variant "$k" aot_gcc "$veil" run --strategy aot "$simd")
+        fi
+        continue
+    fi
     if ((have_aot)); then
         cell[$k, aot]=$(time_variant "$k" aot "$veil" run --strategy aot "$bench/bench_$k.wasm")
         cell[$k, aot_simd]=$(time_variant "$k" aot_simd "$veil" run --strategy aot "$bench/bench_${k}_simd.wasm")
