@@ -6,16 +6,24 @@
 # detector's own per-frame split; /usr/bin/time adds CPU time and peak RSS
 # (CPU time is the number to compare on a shared machine: wall time grows
 # with the load).  With --veil-run also detector_scalar_wasm.wasm under
-# `veil run` (interpreter) on one frame (frame_step 100).
+# `veil run` (interpreter) on one frame (frame_step 100).  With --aot also
+# detector.wasm under `veil run --strategy aot`: translate + compile into an
+# empty cache (the program stops at once: no /program_data), start-up from
+# the cache, and the frame_step 5 run next to the native one above.
 #
-#   bench/detector/run.sh [--veil-run] [BUILD_DIR]     (default build/release)
+#   bench/detector/run.sh [--veil-run] [--aot] [BUILD_DIR]     (default build/release)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 veil_run=0
-if [[ "${1:-}" == "--veil-run" ]]; then
-    veil_run=1
+aot=0
+while [[ "${1:-}" == --* ]]; do
+    case "$1" in
+    --veil-run) veil_run=1 ;;
+    --aot) aot=1 ;;
+    *) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
     shift
-fi
+done
 build="${1:-$root/build/release}"
 video="$root/../shared/testdata/video/vtest_cbp_768x576_100f.h264"
 det="$build/apps/detector"
@@ -67,4 +75,14 @@ if [[ $veil_run -eq 1 ]]; then
         --dir "$work/pd100::/program_data" --dir "$work/ui::/user_input" \
         --dir "$work/in::/s3_app_input" --dir "$work/out::/output" \
         "$det/detector_scalar_wasm.wasm"
+fi
+if [[ $aot -eq 1 ]]; then
+    export VEIL_AOT_CACHE_DIR="$work/aot-cache"
+    measure "veil run --strategy aot: translate + compile (empty cache), no program_data" \
+        "$veil" run --strategy aot "$det/detector.wasm" || true
+    measure "veil run --strategy aot: start from the cache, no program_data" \
+        "$veil" run --strategy aot "$det/detector.wasm" || true
+    measure "veil run --strategy aot (SIMD128), frame_step 5" "$veil" run --strategy aot \
+        --dir "$work/pd5::/program_data" --dir "$work/ui::/user_input" \
+        --dir "$work/in::/s3_app_input" --dir "$work/out::/output" "$det/detector.wasm"
 fi
