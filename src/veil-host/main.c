@@ -43,7 +43,10 @@ static void usage(FILE *out) {
                  "  --memory-limit MIB     address-space limit of the runtime (default none)\n"
                  "  --stop-timeout MS      grace period before killing the runtime (default "
                  "5000)\n"
-                 "  --runtime-arg ARG      extra argument for the runtime (repeatable)\n\n"
+                 "  --runtime-arg ARG      extra argument for the runtime (repeatable)\n"
+                 "  --no-aot-worker        local backend: no AOT compile worker beside the\n"
+                 "                         runtime (a JIT policy then falls back to the\n"
+                 "                         interpreter, docs/aot.md)\n\n"
                  "measure options:  --runtime PATH\n"
                  "device-key options:  --out KEY.pem --public-out PUB.pem\n\n"
                  "backends:\n");
@@ -58,6 +61,7 @@ typedef struct options {
     uint64_t memory_limit_mib, stop_timeout_ms;
     const char *runtime_args[33];
     size_t runtime_arg_count;
+    bool no_aot_worker;
 } options;
 
 /* The runtime next to this program (installed) or in ../veil-runtime
@@ -144,6 +148,7 @@ static int cmd_run(options *o) {
         .isolation = {.runtime_path = runtime,
                       .runtime_args = o->runtime_args,
                       .memory_limit_mib = o->memory_limit_mib,
+                      .aot_worker = !o->no_aot_worker,
                       .device_name = o->device_name,
                       .device_key = device_key},
         .policy = policy,
@@ -241,6 +246,7 @@ int main(int argc, char **argv) {
         {"memory-limit", required_argument, NULL, 'm'},
         {"stop-timeout", required_argument, NULL, 't'},
         {"runtime-arg", required_argument, NULL, 'A'},
+        {"no-aot-worker", no_argument, NULL, 'N'},
         {"out", required_argument, NULL, 'o'},
         {"public-out", required_argument, NULL, 'O'},
         {"verbose", no_argument, NULL, 'V'},
@@ -288,6 +294,9 @@ int main(int argc, char **argv) {
                 err = veil_error_new(VEIL_EINVAL, "at most 32 --runtime-arg");
             else
                 o.runtime_args[o.runtime_arg_count++] = optarg;
+            break;
+        case 'N':
+            o.no_aot_worker = true;
             break;
         case 'o':
             o.out = optarg;
