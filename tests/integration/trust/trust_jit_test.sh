@@ -167,7 +167,16 @@ run_app
 expect_log cold.log "aot\] info: /program/app.wasm: cache hit [0-9a-f]{16} by the compile worker" \
     "the second run's cache hit"
 echo "ok: second run: a cache hit, nothing compiled"
+worker_pid="$(grep -oE "compile worker: process [0-9]+" cold.log | grep -oE "[0-9]+$")"
 stop_host cold
+# The worker ends with its runtime (gone, or a zombie waiting for its new parent).
+for _ in $(seq 1 50); do
+    state="$(awk '{print $3}' "/proc/$worker_pid/stat" 2>/dev/null || true)"
+    [[ -z "$state" || "$state" == Z ]] && break
+    sleep 0.1
+done
+[[ -z "$state" || "$state" == Z ]] || fail "the compile worker $worker_pid outlived its runtime"
+echo "ok: the compile worker ended with its runtime"
 
 # ---- 3. a new instance on the same cache -------------------------------------
 start_host warm
