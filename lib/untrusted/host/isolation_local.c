@@ -284,7 +284,7 @@ static void child_main(const veil_isolation_config *config, int channel, int rep
         child_say("no_new_privs: unavailable (%s)", strerror(errno));
     bool worker = config->aot_worker && child_start_worker(config);
     if (!config->aot_worker)
-        child_say("compile worker: none (a JIT policy falls back to the interpreter)");
+        child_say("compile worker: none (JIT falls back to the interpreter)");
     char msg[256];
     veil_sandbox_seccomp_install(msg, sizeof(msg));
     child_say("%s", msg);

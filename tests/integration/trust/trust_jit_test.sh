@@ -8,7 +8,8 @@
 #   3. a new instance on the same cache: a hit from the first request;
 #   4. an instance whose worker finds no compiler, and one started without
 #      a worker: the runtime follows the fallback rule (a warning, then the
-#      interpreter, same output).
+#      interpreter, same output);
+#   5. a policy without JIT: no worker at all.
 #
 # usage: trust_jit_test.sh VEIL VEIL_PAS VEIL_HOST VEIL_RUNTIME APP_WASM CACHE_DIR
 # CACHE_DIR is emptied first (a per-test directory under the build tree).
@@ -111,7 +112,7 @@ start_host() {
         if [[ "$a" == --* ]]; then opts+=("$a"); else envs+=("$a"); fi
     done
     env ${envs[@]+"${envs[@]}"} VEIL_LOG=info VEIL_AOT_CACHE_DIR="$cache" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$host_bin" run --policy policy.json \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$host_bin" run --policy "$policy" \
         --pas "http://127.0.0.1:$pas_port" --listen 127.0.0.1:0 --port-file "$name.port" \
         --runtime "$runtime" --device-name lab-1 --device-key dev.key ${opts[@]+"${opts[@]}"} \
         >"$name.log" 2>&1 &
@@ -121,7 +122,7 @@ start_host() {
 }
 
 client() {
-    "$veil" client --policy policy.json --cert owner.crt --key owner.key \
+    "$veil" client --policy "$policy" --cert owner.crt --key owner.key \
         --server "127.0.0.1:$port" --timeout 300000 "$@"
 }
 
@@ -146,6 +147,8 @@ expect_log() {
 }
 # count_log LOG PATTERN: how many lines match.
 count_log() { grep -cE -- "$2" "$1" || true; }
+
+policy=policy.json # the policy start_host and client use
 
 # ---- 1. a cold cache: compiled by the worker --------------------------------
 start_host cold
@@ -204,4 +207,15 @@ expect_log noworker.log "compile worker: none" "the isolation report"
 expect_log noworker.log "execution_strategy JIT unavailable \(.*\); interpreting" "the fallback warning"
 echo "ok: runtime without a worker: $(grep -o "execution_strategy JIT unavailable.*" noworker.log | head -n 1)"
 stop_host noworker
+
+# ---- 5. an interpreting policy: no worker ------------------------------------
+sed 's/"execution_strategy": "JIT"/"execution_strategy": "Interpretation"/' policy.json >interp.json
+policy=interp.json
+start_host interp
+client write /program/app.wasm "$app_wasm"
+run_app
+expect_log interp.log "compile worker: none" "the isolation report"
+! grep -qE "veil\[(aot|aot-worker)\]|JIT unavailable" interp.log || fail "interp: AOT lines in the log"
+echo "ok: a policy without JIT: no compile worker, the program interpreted"
+stop_host interp
 echo "PASS: JIT in the sandboxed runtime through its compile worker"
