@@ -95,7 +95,7 @@ cp "$detector" detector.wasm
 mkdir -p model
 cp "$program_data"/{nanodet.json,nanodet.bin,coco.names} model/
 # Analyse every ${frame_step}th frame.  The policy asks for JIT: the runtime's
-# compile worker compiles the detector once (about 100 s of clang on a cold
+# compile worker compiles the detector once (over 2 minutes of clang on a cold
 # cache, ~/.cache/veil/aot), later runs load it from the cache.
 printf '{"frame_step": %d, "annotate": "new-class"}\n' "$frame_step" >model/settings.json
 "$veil" policy generate \
