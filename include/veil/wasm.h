@@ -185,6 +185,11 @@ VEIL_NODISCARD veil_error *veil_wasm_aot_use_worker(int fd);
  * in-process. */
 VEIL_NODISCARD veil_error *veil_wasm_aot_no_compiler(const char *reason);
 VEIL_NODISCARD veil_error *veil_wasm_aot_worker_serve(int fd);
+/* For the worker process, before it serves: confines its file writes (and
+ * those of the compilers it starts) to the AOT cache directory, the
+ * temporary directory and /dev/null (Landlock; needs no_new_privs).
+ * VEIL_EUNSUPPORTED when the kernel cannot; `what` describes the result. */
+VEIL_NODISCARD veil_error *veil_wasm_aot_worker_confine(char *what, size_t what_size);
 
 /* ---- modules ---- */
 

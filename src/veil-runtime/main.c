@@ -77,6 +77,17 @@ int main(int argc, char **argv) {
     if (serve_fd != UINT64_MAX) {
         if (fd != UINT64_MAX || worker_fd != UINT64_MAX || optind < argc)
             return veil_cli_usage_error(PROG, "--aot-worker-serve takes no other options");
+        /* Writes only where compiling needs them; without Landlock the
+         * seccomp filter still keeps the worker off the network. */
+        char what[512];
+        err = veil_wasm_aot_worker_confine(what, sizeof what);
+        if (err == NULL)
+            VEIL_INFO("aot-worker", "%s", what);
+        else if (veil_error_code(err) == VEIL_EUNSUPPORTED)
+            VEIL_WARN("aot-worker", "%s", veil_error_message(err));
+        else
+            return veil_cli_report("veil-runtime (AOT compile worker)", err);
+        veil_error_free(err);
         return veil_cli_report("veil-runtime (AOT compile worker)",
                                veil_wasm_aot_worker_serve((int)serve_fd));
     }

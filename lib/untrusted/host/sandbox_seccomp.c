@@ -24,7 +24,9 @@
  * directories.  Still no socket, connect, bind, ptrace, mount, identity
  * changes or signals to other processes: the worker and the compilers it
  * starts (which inherit its filter) reach nothing but their files and the
- * runtime's socket.
+ * runtime's socket.  Which files: the worker confines its writes to the
+ * cache and temporary directories itself, with Landlock (whose three calls
+ * it is allowed for that).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,11 +138,45 @@ static const char *const allowed[] = {
 
 /* The compile worker's additions (see above). */
 static const char *const worker_allowed[] = {
-    "clone",    "fork",      "vfork",   "wait4",    "waitid",     "dup2",      "pipe",
-    "creat",    "mkdir",     "mkdirat", "rename",   "renameat",   "renameat2", "unlink",
-    "unlinkat", "rmdir",     "chmod",   "fchmod",   "fchmodat",   "ftruncate", "fallocate",
-    "fsync",    "fdatasync", "umask",   "getdents", "getdents64", "utimensat", "statfs",
-    "fstatfs",  "getrusage", "times",   "getpgrp",  "chdir",      "fchdir",    "flock",
+    "clone",
+    "fork",
+    "vfork",
+    "wait4",
+    "waitid",
+    "dup2",
+    "pipe",
+    "creat",
+    "mkdir",
+    "mkdirat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "ftruncate",
+    "fallocate",
+    "fsync",
+    "fdatasync",
+    "umask",
+    "getdents",
+    "getdents64",
+    "utimensat",
+    "statfs",
+    "fstatfs",
+    "getrusage",
+    "times",
+    "getpgrp",
+    "chdir",
+    "fchdir",
+    "flock",
+    /* the worker confines its own writes to the cache (docs/aot.md) */
+    "landlock_create_ruleset",
+    "landlock_add_rule",
+    "landlock_restrict_self",
 };
 
 static bool install(bool worker, char *msg, size_t msg_size) {

@@ -158,6 +158,9 @@ expect_log cold.log "isolation: seccomp: allowlist of [0-9]+ system calls instal
 client write /program/app.wasm "$app_wasm"
 run_app
 expect_log cold.log "aot-worker\] info: [0-9a-f]{64}: compiled /program/app.wasm" "the worker's compile"
+# Its writes confined to the cache (or a warning on a kernel without Landlock).
+expect_log cold.log "aot-worker\] (info: file writes confined to $cache, |warn: .*Landlock is not available)" \
+    "the worker's Landlock confinement"
 expect_log cold.log "aot\] info: /program/app.wasm: compiled [0-9a-f]{16} by the compile worker" \
     "the runtime's load of the compiled program"
 ls "$cache"/*.so >/dev/null 2>&1 || fail "no object in the cache $cache"

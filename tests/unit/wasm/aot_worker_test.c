@@ -12,7 +12,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "veil/wasm.h"
@@ -381,6 +385,50 @@ static void test_worker_refuses_malformed_requests(void **state) {
     assert_err(serve_request(q, 40, reply), VEIL_EPROTO, "request header cut short");
 }
 
+/* ---- the worker's own confinement (Landlock) ---- */
+
+static void test_confinement_allows_writes_only_in_the_cache(void **state) {
+    (void)state;
+    const char *cache = VEIL_AOT_WORKER_TEST_CACHE;
+    char inside[512], outside[512];
+    snprintf(inside, sizeof inside, "%s/confined-ok", cache);
+    snprintf(outside, sizeof outside, "%s-outside-confinement", cache);
+    unlink(outside);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* 10 + step: which step failed; 77: no Landlock here */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            _exit(10);
+        char what[512];
+        veil_error *err = veil_wasm_aot_worker_confine(what, sizeof what);
+        if (err != NULL)
+            _exit(veil_error_code(err) == VEIL_EUNSUPPORTED ? 77 : 11);
+        if (strstr(what, cache) == NULL)
+            _exit(12);
+        int fd = open(inside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+            _exit(13);
+        close(fd);
+        fd = open(outside, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EACCES)
+            _exit(14);
+        if (mkdir(outside, 0700) == 0 || errno != EACCES)
+            _exit(15);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        print_message("no Landlock on this kernel: the refusal was not checked\n");
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(access(outside, F_OK), -1); /* nothing was created there */
+    assert_int_equal(access(inside, F_OK), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_real_worker_compiles_and_serves_the_cache, setup,
@@ -390,6 +438,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_gone_worker_is_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_compiler_is_unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_refuses_malformed_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_confinement_allows_writes_only_in_the_cache, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

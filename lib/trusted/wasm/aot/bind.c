@@ -376,6 +376,10 @@ veil_error *veil_wasm_aot_worker_serve(int fd) {
     return veil_aot_worker_serve(fd, NULL);
 }
 
+veil_error *veil_wasm_aot_worker_confine(char *what, size_t what_size) {
+    return veil_aot_worker_confine(NULL, what, what_size);
+}
+
 static veil_error *library_for(veil_wasm_store *s, const veil_wasm_module *m,
                                veil_aot_library **out) {
     veil_aot_binding *b = s->aot;

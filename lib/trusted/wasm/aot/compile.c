@@ -299,7 +299,7 @@ static bool is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static veil_error *make_dirs(const char *path) {
+veil_error *veil_aot_make_dirs(const char *path) {
     if (is_dir(path))
         return NULL;
     char *copy;
@@ -484,7 +484,7 @@ veil_error *veil_aot_toolchain_resolve(const veil_aot_config *config, veil_aot_t
     if (err == NULL)
         err = veil_aot_cache_dir(config ? config->cache_dir : NULL, &out->dir);
     if (err == NULL)
-        err = make_dirs(out->dir);
+        err = veil_aot_make_dirs(out->dir);
     if (err == NULL)
         err = find_program(cc, &out->cc_path);
     if (err == NULL)

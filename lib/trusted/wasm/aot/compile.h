@@ -63,6 +63,8 @@ const char *veil_aot_default_opt_flags(void);
 
 /* The cache directory in effect for a configured value (may be NULL). */
 VEIL_NODISCARD veil_error *veil_aot_cache_dir(const char *configured, char **out);
+/* mkdir -p, mode 0700 for what it creates (existing parts are left alone). */
+VEIL_NODISCARD veil_error *veil_aot_make_dirs(const char *path);
 
 /* Loads the compiled form of a module from the cache, building it first on
  * a miss.  module_sha256 is the hash of the module's bytes.  A missing

@@ -34,10 +34,17 @@
  * VEIL_EPROTO.  A worker that is gone (end of file, a broken connection)
  * is VEIL_EUNSUPPORTED: no compiler is available, the case the fallback
  * rule covers.
+ *
+ * veil-runtime's worker mode also confines its file writes (and its
+ * compilers') with Landlock to the cache directory, the temporary
+ * directory and /dev/null before it serves (veil_aot_worker_confine): the
+ * seccomp filter has to allow writable opens, Landlock says where.
  */
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +52,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -579,4 +587,68 @@ veil_error *veil_aot_worker_serve(int fd, const veil_aot_config *config) {
         if (io == IO_ERROR)
             return veil_error_errno(e, "AOT compile worker: sending a reply");
     }
+}
+
+/* ---- Landlock ---- */
+
+/* Access rights of later ABIs than the system headers may know. */
+#define LL_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
+
+static veil_error *landlock_allow(int ruleset, const char *path, uint64_t access) {
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return veil_error_errno(errno, "AOT compile worker: confining writes: cannot open %s",
+                                path);
+    struct landlock_path_beneath_attr rule = {.allowed_access = access, .parent_fd = fd};
+    long rc = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+    int e = errno;
+    close(fd);
+    if (rc != 0)
+        return veil_error_errno(e, "AOT compile worker: confining writes: a rule for %s", path);
+    return NULL;
+}
+
+veil_error *veil_aot_worker_confine(const veil_aot_config *config, char *what, size_t what_size) {
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1)
+        return veil_error_new(VEIL_EUNSUPPORTED,
+                              "AOT compile worker: Landlock is not available (%s); its file "
+                              "writes are not confined to the cache",
+                              strerror(errno));
+    /* Everything that writes, creates, removes or renames is handled (so
+     * denied outside the rules); reading and executing are not. */
+    uint64_t file_writes = LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? LL_ACCESS_FS_TRUNCATE : 0);
+    uint64_t writes = file_writes | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                      LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+                      LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+                      LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+                      LANDLOCK_ACCESS_FS_MAKE_SYM | (abi >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
+    char *dir = NULL;
+    VEIL_TRY(veil_aot_cache_dir(config ? config->cache_dir : NULL, &dir));
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || *tmp != '/')
+        tmp = "/tmp";
+    veil_error *err = veil_aot_make_dirs(dir);
+    int ruleset = -1;
+    if (err == NULL) {
+        struct landlock_ruleset_attr attr = {.handled_access_fs = writes};
+        ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+        if (ruleset < 0)
+            err = veil_error_errno(errno, "AOT compile worker: creating a Landlock ruleset");
+    }
+    if (err == NULL)
+        err = landlock_allow(ruleset, dir, writes);
+    if (err == NULL)
+        err = landlock_allow(ruleset, tmp, writes);
+    if (err == NULL)
+        err = landlock_allow(ruleset, "/dev/null", file_writes);
+    if (err == NULL && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
+        err = veil_error_errno(errno, "AOT compile worker: applying the Landlock ruleset");
+    if (err == NULL)
+        snprintf(what, what_size, "file writes confined to %s, %s and /dev/null (Landlock ABI %ld)",
+                 dir, tmp, abi);
+    if (ruleset >= 0)
+        close(ruleset);
+    free(dir);
+    return err;
 }

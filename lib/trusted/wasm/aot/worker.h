@@ -26,4 +26,12 @@ void veil_aot_worker_client_free(veil_aot_worker_client *client);
  * connection (NULL) or breaks the protocol (VEIL_EPROTO). */
 VEIL_NODISCARD veil_error *veil_aot_worker_serve(int fd, const veil_aot_config *config);
 
+/* Confines this process's (thread's, and its future children's) file
+ * writes to the cache directory of `config`, the temporary directory
+ * ($TMPDIR, else /tmp) and /dev/null with Landlock; reading and executing
+ * stay as they were.  Needs no_new_privs.  VEIL_EUNSUPPORTED when the
+ * kernel has no Landlock; `what` says what was confined. */
+VEIL_NODISCARD veil_error *veil_aot_worker_confine(const veil_aot_config *config, char *what,
+                                                   size_t what_size);
+
 #endif
