@@ -32,6 +32,9 @@ typedef struct veil_isolation_config {
     const char *runtime_path;        /* the runtime program to launch */
     const char *const *runtime_args; /* extra arguments (NULL-terminated, may be NULL) */
     uint64_t memory_limit_mib;       /* address-space limit of the runtime; 0: none */
+    /* Local backend: also start the AOT compile worker beside the runtime
+     * (the same binary with --aot-worker-serve; docs/aot.md). */
+    bool aot_worker;
     /* Local backend: the enrolled device that signs software evidence. */
     const char *device_name;
     EVP_PKEY *device_key;

@@ -171,6 +171,29 @@ typedef enum veil_wasm_strategy {
     VEIL_WASM_AOT = 1,
 } veil_wasm_strategy;
 
+/* ---- AOT compilation in another process (docs/aot.md, "In the runtime") ----
+ *
+ * A process that may not run a C compiler itself (the runtime under the
+ * local backend's seccomp filter) hands compilation to a compile worker
+ * over a stream socket.  veil_wasm_aot_use_worker(fd): from then on the
+ * AOT stores of this process translate here and have the worker at `fd`
+ * compile and cache; the engine owns `fd` (closed by
+ * veil_wasm_aot_use_worker(-1), which returns to compiling in-process).
+ * veil_wasm_aot_worker_serve(fd): the worker's side, answering requests
+ * until the peer closes the connection (NULL) or breaks the protocol. */
+VEIL_NODISCARD veil_error *veil_wasm_aot_use_worker(int fd);
+/* For a process that has no worker and may not run a compiler (`reason`
+ * says why): AOT stores then fail to obtain modules with VEIL_EUNSUPPORTED
+ * naming it, the case of the fallback rule.  NULL returns to compiling
+ * in-process. */
+VEIL_NODISCARD veil_error *veil_wasm_aot_no_compiler(const char *reason);
+VEIL_NODISCARD veil_error *veil_wasm_aot_worker_serve(int fd);
+/* For the worker process, before it serves: confines its file writes (and
+ * those of the compilers it starts) to the AOT cache directory, the
+ * temporary directory and /dev/null (Landlock; needs no_new_privs).
+ * VEIL_EUNSUPPORTED when the kernel cannot; `what` describes the result. */
+VEIL_NODISCARD veil_error *veil_wasm_aot_worker_confine(char *what, size_t what_size);
+
 /* ---- modules ---- */
 
 /* Decodes and validates a binary module.  Malformed or invalid modules fail

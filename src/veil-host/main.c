@@ -17,6 +17,7 @@
 #include "veil/encoding.h"
 #include "veil/host.h"
 #include "veil/log.h"
+#include "veil/policy.h"
 #include "veil/str.h"
 
 #define PROG "veil-host"
@@ -43,7 +44,11 @@ static void usage(FILE *out) {
                  "  --memory-limit MIB     address-space limit of the runtime (default none)\n"
                  "  --stop-timeout MS      grace period before killing the runtime (default "
                  "5000)\n"
-                 "  --runtime-arg ARG      extra argument for the runtime (repeatable)\n\n"
+                 "  --runtime-arg ARG      extra argument for the runtime (repeatable)\n"
+                 "  --no-aot-worker        local backend: no AOT compile worker beside the\n"
+                 "                         runtime even for a JIT policy (which then falls\n"
+                 "                         back to the interpreter, docs/aot.md); other\n"
+                 "                         policies never get one\n\n"
                  "measure options:  --runtime PATH\n"
                  "device-key options:  --out KEY.pem --public-out PUB.pem\n\n"
                  "backends:\n");
@@ -58,6 +63,7 @@ typedef struct options {
     uint64_t memory_limit_mib, stop_timeout_ms;
     const char *runtime_args[33];
     size_t runtime_arg_count;
+    bool no_aot_worker;
 } options;
 
 /* The runtime next to this program (installed) or in ../veil-runtime
@@ -139,11 +145,23 @@ static int cmd_run(options *o) {
     sigprocmask(SIG_BLOCK, &set, NULL);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
     o->runtime_args[o->runtime_arg_count] = NULL;
+    /* The AOT compile worker only for a policy that asks for JIT: without
+     * it no process in the instance may start programs or write files.
+     * (The runtime checks the policy itself; a policy that does not parse
+     * here gets the worker and the runtime's verdict.) */
+    bool jit = true;
+    veil_policy *parsed = NULL;
+    veil_error *perr = veil_policy_parse(policy, policy_len, o->policy, VEIL_POLICY_ANY, &parsed);
+    if (perr == NULL)
+        jit = veil_policy_settings_of(parsed)->execution_strategy == VEIL_POLICY_JIT;
+    veil_error_free(perr);
+    veil_policy_free(parsed);
     veil_host_config config = {
         .backend = backend,
         .isolation = {.runtime_path = runtime,
                       .runtime_args = o->runtime_args,
                       .memory_limit_mib = o->memory_limit_mib,
+                      .aot_worker = jit && !o->no_aot_worker,
                       .device_name = o->device_name,
                       .device_key = device_key},
         .policy = policy,
@@ -241,6 +259,7 @@ int main(int argc, char **argv) {
         {"memory-limit", required_argument, NULL, 'm'},
         {"stop-timeout", required_argument, NULL, 't'},
         {"runtime-arg", required_argument, NULL, 'A'},
+        {"no-aot-worker", no_argument, NULL, 'N'},
         {"out", required_argument, NULL, 'o'},
         {"public-out", required_argument, NULL, 'O'},
         {"verbose", no_argument, NULL, 'V'},
@@ -288,6 +307,9 @@ int main(int argc, char **argv) {
                 err = veil_error_new(VEIL_EINVAL, "at most 32 --runtime-arg");
             else
                 o.runtime_args[o.runtime_arg_count++] = optarg;
+            break;
+        case 'N':
+            o.no_aot_worker = true;
             break;
         case 'o':
             o.out = optarg;

@@ -12,6 +12,12 @@
  * engine and reported as LIMIT_EXCEEDED; any other trap as TRAP with its
  * reason; the instance goes on serving either way.
  *
+ * The policy's "JIT" strategy is the engine's AOT strategy; when no C
+ * compiler can build the program the run falls back to the interpreter
+ * with a warning (docs/aot.md, "Errors and fallback").  Under the local
+ * backend the compiler runs in the compile worker beside the runtime
+ * (veil_wasm_aot_use_worker, set up by veil-runtime's main).
+ *
  * One execution at a time: a second one is answered BUSY naming what runs,
  * so a long run never blocks the file system for other sessions.
  */
@@ -122,6 +128,18 @@ static veil_error *run_program(veil_runtime *rt, const veil_policy_principal *pr
             rt->settings->execution_strategy == VEIL_POLICY_JIT ? VEIL_WASM_AOT : VEIL_WASM_INTERP;
         veil_wasm_trap trap = {0};
         err = veil_wasi_run(wasi, module, &limits, strategy, &out->exit_code, &trap);
+        if (err != NULL && veil_error_code(err) == VEIL_EUNSUPPORTED && strategy == VEIL_WASM_AOT) {
+            /* The fallback rule of docs/aot.md, as in `veil run`: the
+             * policy asked for JIT but no C compiler can build the program
+             * (no compile worker, or the worker has no compiler), found
+             * before any of it ran; its rights and limits hold under the
+             * interpreter too, so it runs there. */
+            VEIL_WARN(RUNTIME_COMPONENT,
+                      "%s: execution_strategy JIT unavailable (%s); interpreting", path,
+                      veil_error_message(err));
+            veil_error_free(err);
+            err = veil_wasi_run(wasi, module, &limits, VEIL_WASM_INTERP, &out->exit_code, &trap);
+        }
         if (err != NULL && veil_error_code(err) == VEIL_ETRAP)
             err = trap_error(path, &trap, err, rt->settings, memory_mib);
         else if (err != NULL)

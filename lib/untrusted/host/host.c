@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -38,6 +39,7 @@
 
 enum {
     RELAY_BUFFER = 256 * 1024,
+    RELAY_DRAIN_MS = 2000, /* for the runtime's last bytes once it has ended */
     ATTEST_FRAME_TIMEOUT_MS = 120000,
     DEFAULT_STOP_TIMEOUT_MS = 5000,
 };
@@ -50,6 +52,7 @@ typedef struct relay_half {
     relay_conn *conn;
     int from, to;
     pthread_t thread;
+    _Atomic bool done; /* this direction has ended */
 } relay_half;
 
 struct relay_conn {
@@ -128,13 +131,14 @@ static void *relay_thread(void *arg) {
     /* Pass the end of this direction on; the other direction goes on. */
     shutdown(h->to, SHUT_WR);
     shutdown(h->from, SHUT_RD);
+    h->done = true;
     h->conn->halves_done++;
     return NULL;
 }
 
 static veil_error *relay_start(relay_conn *c) {
-    c->up = (relay_half){c, c->tcp, c->pair, 0};
-    c->down = (relay_half){c, c->pair, c->tcp, 0};
+    c->up = (relay_half){.conn = c, .from = c->tcp, .to = c->pair};
+    c->down = (relay_half){.conn = c, .from = c->pair, .to = c->tcp};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -171,7 +175,20 @@ static void relay_reap(relay_conn **list) {
     }
 }
 
+/* Called once the runtime has ended.  What it wrote before ending (its
+ * answer to a shutdown request) may still sit in a connection's pair, so
+ * each runtime -> client direction first gets up to RELAY_DRAIN_MS to
+ * reach its end of file; then every connection is cut. */
 static void relay_end_all(relay_conn *list) {
+    for (int waited = 0; waited < RELAY_DRAIN_MS; waited += 10) {
+        bool drained = true;
+        for (relay_conn *c = list; c != NULL; c = c->next)
+            drained = drained && c->down.done;
+        if (drained)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     while (list != NULL) {
         relay_conn *next = list->next;
         shutdown(list->tcp, SHUT_RDWR);

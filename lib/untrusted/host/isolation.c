@@ -77,12 +77,25 @@ static void record_status(veil_isolation *iso, int status) {
     iso->exit.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
+/* The runtime has ended and is not reaped yet (so its process group id
+ * cannot have been reused): whatever is left of its group goes too (the
+ * AOT compile worker dies with the runtime by itself, a compiler it
+ * started would not). */
+static void kill_leftovers(veil_isolation *iso) {
+    kill(-iso->pid, SIGKILL);
+}
+
 bool veil_isolation_poll(veil_isolation *iso, veil_isolation_exit *out) {
     if (!iso->reaped && iso->pid > 0) {
-        int status;
-        pid_t r = waitpid(iso->pid, &status, WNOHANG);
-        if (r == iso->pid)
-            record_status(iso, status);
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)iso->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == iso->pid) {
+            kill_leftovers(iso);
+            int status;
+            pid_t r = waitpid(iso->pid, &status, WNOHANG);
+            if (r == iso->pid)
+                record_status(iso, status);
+        }
     }
     if (iso->reaped && out != NULL)
         *out = iso->exit;
@@ -107,6 +120,7 @@ veil_error *veil_isolation_wait(veil_isolation *iso, uint64_t timeout_ms,
     }
     if (!iso->reaped) {
         kill(iso->pid, SIGKILL);
+        kill_leftovers(iso);
         int status;
         pid_t r;
         do {

@@ -38,5 +38,8 @@ void veil_isolation_note(veil_isolation *iso, const char *fmt, ...) VEIL_PRINTF(
  * not required (called before exec in a single-threaded child) but it must
  * not log: it writes its outcome into msg. */
 bool veil_sandbox_seccomp_install(char *msg, size_t msg_size);
+/* The AOT compile worker's allowlist: the runtime's plus process creation
+ * and file writes for the compiler, still no sockets (sandbox_seccomp.c). */
+bool veil_sandbox_seccomp_install_worker(char *msg, size_t msg_size);
 
 #endif

@@ -12,8 +12,15 @@
  *      limit when one is configured;
  *   4. keeps only stdin (/dev/null), stdout, stderr and the channel (fd 3),
  *      a socket to the host: the runtime's only way out;
- *   5. sets no_new_privs and installs the seccomp allowlist
- *      (sandbox_seccomp.c).
+ *   5. sets no_new_privs;
+ *   6. when asked (config->aot_worker), forks the AOT compile worker: the
+ *      same measured file executed with --aot-worker-serve, so it shares
+ *      the namespaces, rlimits and no_new_privs above; it keeps only a
+ *      socket to the runtime (its fd 3; the runtime's end is fd 6, passed
+ *      as --aot-worker-fd 6), dies with the runtime (PDEATHSIG) and runs
+ *      under the worker's own seccomp allowlist (process creation and file
+ *      writes for the C compiler, no sockets);
+ *   7. installs the runtime's seccomp allowlist (sandbox_seccomp.c).
  * Each step reports what it did or why this machine does not allow it over
  * a close-on-exec pipe; end of file on that pipe means the exec happened.
  * A step that is unavailable is reported, not fatal: the seccomp filter
@@ -48,6 +55,8 @@ enum {
     CHILD_CHANNEL_FD = 3,
     CHILD_REPORT_FD = 4,
     CHILD_BINARY_FD = 5,
+    CHILD_WORKER_FD = 6,   /* the runtime's end of the compile worker's socket */
+    WORKER_RUNTIME_FD = 3, /* the worker's end */
     RUNTIME_MAX_FDS = 4096,
 };
 
@@ -157,6 +166,84 @@ static void child_limits(uint64_t memory_limit_mib) {
 
 static const char *const passed_env[] = {"VEIL_LOG", "ASAN_OPTIONS", "UBSAN_OPTIONS",
                                          "LSAN_OPTIONS", NULL};
+/* The compile worker also gets what finds the compiler, its flags, the
+ * cache directory and the compiler's temporary files (docs/aot.md). */
+static const char *const worker_env[] = {"VEIL_LOG",
+                                         "ASAN_OPTIONS",
+                                         "UBSAN_OPTIONS",
+                                         "LSAN_OPTIONS",
+                                         "PATH",
+                                         "HOME",
+                                         "TMPDIR",
+                                         "XDG_CACHE_HOME",
+                                         "VEIL_AOT_CC",
+                                         "VEIL_AOT_CFLAGS",
+                                         "VEIL_AOT_CACHE_DIR",
+                                         "VEIL_AOT_KEEP_C",
+                                         NULL};
+
+/* Environment entries NAME=value for the names set here (at most max-1). */
+static void build_env(const char *const *names, char **envp, size_t max) {
+    size_t e = 0;
+    for (size_t i = 0; names[i] != NULL && e + 1 < max; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && asprintf(&envp[e], "%s=%s", names[i], v) > 0)
+            e++;
+    }
+}
+
+/* In the child, after the namespaces and limits: forks the compile worker.
+ * Returns false when there is none (reported). */
+static bool child_start_worker(const veil_isolation_config *config) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        child_say("compile worker: not started (socketpair: %s)", strerror(errno));
+        return false;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        child_say("compile worker: not started (fork: %s)", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return false;
+    }
+    if (pid == 0) {
+        /* The worker: dies with the runtime, keeps only its socket (as fd
+         * 3, in place of the host channel), stdio and, close-on-exec, the
+         * report pipe and the binary. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(0);
+        if (dup2(sv[1], WORKER_RUNTIME_FD) != WORKER_RUNTIME_FD) { /* sv[1] > 5: not onto itself */
+            child_say("compile worker: cannot arrange descriptors: %s", strerror(errno));
+            _exit(126);
+        }
+        closefrom(CHILD_WORKER_FD);
+        char msg[256];
+        veil_sandbox_seccomp_install_worker(msg, sizeof(msg));
+        child_say("compile worker: process %d, %s", (int)getpid(), msg);
+        char *envp[16] = {0};
+        build_env(worker_env, envp, sizeof(envp) / sizeof(envp[0]));
+        char *argv[] = {(char *)config->runtime_path, "--aot-worker-serve", "3", NULL};
+        fexecve(CHILD_BINARY_FD, argv, envp);
+        child_say("compile worker: cannot execute %s: %s", config->runtime_path, strerror(errno));
+        _exit(127);
+    }
+    close(sv[1]);
+    /* To its fixed number without close-on-exec (dup2 onto itself would
+     * keep the flag, so that case only clears it). */
+    bool placed = sv[0] == CHILD_WORKER_FD ? fcntl(sv[0], F_SETFD, 0) == 0
+                                           : dup2(sv[0], CHILD_WORKER_FD) == CHILD_WORKER_FD;
+    if (!placed) {
+        child_say("compile worker: cannot arrange descriptors: %s", strerror(errno));
+        close(sv[0]);
+        return false;
+    }
+    if (sv[0] != CHILD_WORKER_FD)
+        close(sv[0]);
+    return true;
+}
 
 static void child_main(const veil_isolation_config *config, int channel, int report, int binary) {
     /* Descriptors to their fixed numbers, everything else closed.  First
@@ -189,11 +276,15 @@ static void child_main(const veil_isolation_config *config, int channel, int rep
               (int)getpid());
     child_namespaces();
     child_limits(config->memory_limit_mib);
-    child_say("descriptors: stdin /dev/null, stdout, stderr and the host channel only");
+    child_say("descriptors: stdin /dev/null, stdout, stderr and the host channel only%s",
+              config->aot_worker ? " (and the compile worker's socket)" : "");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
         child_say("no_new_privs: set");
     else
         child_say("no_new_privs: unavailable (%s)", strerror(errno));
+    bool worker = config->aot_worker && child_start_worker(config);
+    if (!config->aot_worker)
+        child_say("compile worker: none (JIT falls back to the interpreter)");
     char msg[256];
     veil_sandbox_seccomp_install(msg, sizeof(msg));
     child_say("%s", msg);
@@ -201,23 +292,23 @@ static void child_main(const veil_isolation_config *config, int channel, int rep
     size_t extra = 0;
     while (config->runtime_args != NULL && config->runtime_args[extra] != NULL)
         extra++;
-    char **argv = calloc(extra + 4, sizeof(*argv));
+    char **argv = calloc(extra + 6, sizeof(*argv));
     char *envp[8] = {0};
-    size_t e = 0;
-    for (size_t i = 0; passed_env[i] != NULL && e < 7; i++) {
-        const char *v = getenv(passed_env[i]);
-        if (v != NULL && asprintf(&envp[e], "%s=%s", passed_env[i], v) > 0)
-            e++;
-    }
+    build_env(passed_env, envp, sizeof(envp) / sizeof(envp[0]));
     if (argv == NULL) {
         child_say("exec: out of memory");
         _exit(126);
     }
-    argv[0] = (char *)config->runtime_path;
-    argv[1] = "--channel-fd";
-    argv[2] = "3";
+    size_t a = 0;
+    argv[a++] = (char *)config->runtime_path;
+    argv[a++] = "--channel-fd";
+    argv[a++] = "3";
+    if (worker) {
+        argv[a++] = "--aot-worker-fd";
+        argv[a++] = "6";
+    }
     for (size_t i = 0; i < extra; i++)
-        argv[3 + i] = (char *)config->runtime_args[i];
+        argv[a++] = (char *)config->runtime_args[i];
     fexecve(CHILD_BINARY_FD, argv, envp);
     child_say("exec: cannot execute %s: %s", config->runtime_path, strerror(errno));
     _exit(127);

@@ -17,6 +17,16 @@
  *   - openat read-only: the dynamic loader opens shared libraries; a
  *     compromised runtime could read files the host user can read, but
  *     could send them only to the host.
+ *
+ * The AOT compile worker (docs/aot.md) gets the same list plus what a C
+ * compiler and linker need: process creation and waiting, writable opens,
+ * creating, renaming and removing files and directories, listing
+ * directories.  Still no socket, connect, bind, ptrace, mount, identity
+ * changes or signals to other processes: the worker and the compilers it
+ * starts (which inherit its filter) reach nothing but their files and the
+ * runtime's socket.  Which files: the worker confines its writes to the
+ * cache and temporary directories itself, with Landlock (whose three calls
+ * it is allowed for that).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +136,50 @@ static const char *const allowed[] = {
     "execveat",
 };
 
-bool veil_sandbox_seccomp_install(char *msg, size_t msg_size) {
+/* The compile worker's additions (see above). */
+static const char *const worker_allowed[] = {
+    "clone",
+    "fork",
+    "vfork",
+    "wait4",
+    "waitid",
+    "dup2",
+    "pipe",
+    "creat",
+    "mkdir",
+    "mkdirat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "ftruncate",
+    "fallocate",
+    "fsync",
+    "fdatasync",
+    "umask",
+    "getdents",
+    "getdents64",
+    "utimensat",
+    "statfs",
+    "fstatfs",
+    "getrusage",
+    "times",
+    "getpgrp",
+    "chdir",
+    "fchdir",
+    "flock",
+    /* the worker confines its own writes to the cache (docs/aot.md) */
+    "landlock_create_ruleset",
+    "landlock_add_rule",
+    "landlock_restrict_self",
+};
+
+static bool install(bool worker, char *msg, size_t msg_size) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (ctx == NULL) {
         snprintf(msg, msg_size, "seccomp: unavailable (libseccomp cannot initialise)");
@@ -144,21 +197,39 @@ bool veil_sandbox_seccomp_install(char *msg, size_t msg_size) {
             failed = allowed[i];
         count++;
     }
-    /* Threads only: clone must carry CLONE_THREAD. */
-    if (rc == 0 &&
+    for (size_t i = 0; worker && i < sizeof(worker_allowed) / sizeof(worker_allowed[0]) && rc == 0;
+         i++) {
+        int nr = seccomp_syscall_resolve_name(worker_allowed[i]);
+        if (nr == __NR_SCMP_ERROR)
+            continue;
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (rc != 0)
+            failed = worker_allowed[i];
+        count++;
+    }
+    /* The runtime: threads only, clone must carry CLONE_THREAD. */
+    if (rc == 0 && !worker &&
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                                SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0)
         failed = "clone";
     if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) != 0)
         failed = "clone3";
-    /* Opening read-only only (no write access, creation or truncation). */
+    /* The runtime opens read-only only (no write access, creation or
+     * truncation); the worker writes its cache and the compiler's files. */
     unsigned long wflags = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
-    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                                          SCMP_A2(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
-        failed = "openat";
-    if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-                                          SCMP_A1(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
-        failed = "open";
+    if (worker) {
+        if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0)) != 0)
+            failed = "openat";
+        if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 0)) != 0)
+            failed = "open";
+    } else {
+        if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                                              SCMP_A2(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
+            failed = "openat";
+        if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+                                              SCMP_A1(SCMP_CMP_MASKED_EQ, wflags, 0))) != 0)
+            failed = "open";
+    }
     /* Signals to itself only (abort(), raise()). */
     pid_t self = getpid();
     if (rc == 0 && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -178,9 +249,23 @@ bool veil_sandbox_seccomp_install(char *msg, size_t msg_size) {
         snprintf(msg, msg_size, "seccomp: unavailable (loading the filter: %s)", strerror(-rc));
         return false;
     }
-    snprintf(msg, msg_size,
-             "seccomp: allowlist of %zu system calls installed (others fail with EPERM; no "
-             "socket, connect, fork or file writes)",
-             count + 6);
+    if (worker)
+        snprintf(msg, msg_size,
+                 "seccomp: allowlist of %zu system calls installed (others fail with EPERM; "
+                 "processes and file writes for the compiler, no socket or connect)",
+                 count + 5);
+    else
+        snprintf(msg, msg_size,
+                 "seccomp: allowlist of %zu system calls installed (others fail with EPERM; no "
+                 "socket, connect, fork or file writes)",
+                 count + 6);
     return true;
+}
+
+bool veil_sandbox_seccomp_install(char *msg, size_t msg_size) {
+    return install(false, msg, msg_size);
+}
+
+bool veil_sandbox_seccomp_install_worker(char *msg, size_t msg_size) {
+    return install(true, msg, msg_size);
 }

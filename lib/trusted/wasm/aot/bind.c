@@ -33,12 +33,14 @@
  */
 #include "bind.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
 #include "runtime.h"
+#include "worker.h"
 #include "veil/hash.h"
 #include "veil/log.h"
 
@@ -358,6 +360,46 @@ static veil_error *build_input(const veil_wasm_module *m, veil_aot_input *in) {
     return NULL;
 }
 
+/* The process's compile worker, when it has one (veil_wasm_aot_use_worker).
+ * Set while no AOT store is obtaining modules (at start-up); the client
+ * serialises its own requests. */
+static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
+static veil_aot_worker_client *worker_client;
+
+veil_error *veil_wasm_aot_use_worker(int fd) {
+    veil_aot_worker_client *client = NULL;
+    if (fd >= 0)
+        VEIL_TRY(veil_aot_worker_client_new(fd, &client));
+    pthread_mutex_lock(&worker_lock);
+    veil_aot_worker_client *old = worker_client;
+    worker_client = client;
+    pthread_mutex_unlock(&worker_lock);
+    veil_aot_worker_client_free(old);
+    return NULL;
+}
+
+static char *no_compiler_reason;
+
+veil_error *veil_wasm_aot_no_compiler(const char *reason) {
+    char *copy = NULL;
+    if (reason != NULL)
+        VEIL_TRY(veil_strdup(reason, &copy));
+    pthread_mutex_lock(&worker_lock);
+    char *old = no_compiler_reason;
+    no_compiler_reason = copy;
+    pthread_mutex_unlock(&worker_lock);
+    free(old);
+    return NULL;
+}
+
+veil_error *veil_wasm_aot_worker_serve(int fd) {
+    return veil_aot_worker_serve(fd, NULL);
+}
+
+veil_error *veil_wasm_aot_worker_confine(char *what, size_t what_size) {
+    return veil_aot_worker_confine(NULL, what, what_size);
+}
+
 static veil_error *library_for(veil_wasm_store *s, const veil_wasm_module *m,
                                veil_aot_library **out) {
     veil_aot_binding *b = s->aot;
@@ -375,22 +417,34 @@ static veil_error *library_for(veil_wasm_store *s, const veil_wasm_module *m,
         b->modules = grown;
         b->module_cap = cap;
     }
+    pthread_mutex_lock(&worker_lock);
+    veil_error *unavailable = worker_client == NULL && no_compiler_reason != NULL
+                                  ? veil_error_new(VEIL_EUNSUPPORTED, "AOT: %s: no C compiler: %s",
+                                                   m->name, no_compiler_reason)
+                                  : NULL;
+    pthread_mutex_unlock(&worker_lock);
+    VEIL_TRY(unavailable);
     veil_aot_input in;
     VEIL_TRY(build_input(m, &in));
     uint8_t digest[VEIL_SHA256_LEN];
     veil_sha256(m->bytes, m->len, digest);
     veil_aot_build_stats stats;
     veil_aot_library *lib = NULL;
-    veil_error *err = veil_aot_obtain(&in, digest, &b->options, NULL, &lib, &stats);
+    pthread_mutex_lock(&worker_lock);
+    veil_aot_config config = {
+        .remote = worker_client != NULL ? veil_aot_worker_client_remote(worker_client) : NULL};
+    pthread_mutex_unlock(&worker_lock);
+    veil_error *err = veil_aot_obtain(&in, digest, &b->options, &config, &lib, &stats);
     free((void *)in.funcs);
     free((void *)in.global_types);
     if (err != NULL)
         return veil_error_wrap(err, "AOT: %s", m->name);
-    veil_log(VEIL_LOG_DEBUG, "aot",
-             "%s: %s (translate %llu us, compile %llu us, total %llu us, %zu bytes of C)", m->name,
-             stats.cache_hit ? "cache hit" : "compiled", (unsigned long long)stats.translate_us,
-             (unsigned long long)stats.compile_us, (unsigned long long)stats.total_us,
-             stats.c_bytes);
+    veil_log(VEIL_LOG_INFO, "aot",
+             "%s: %s %.16s%s (translate %llu us, compile %llu us, total %llu us, %zu bytes of C)",
+             m->name, stats.cache_hit ? "cache hit" : "compiled", stats.key,
+             config.remote != NULL ? " by the compile worker" : "",
+             (unsigned long long)stats.translate_us, (unsigned long long)stats.compile_us,
+             (unsigned long long)stats.total_us, stats.c_bytes);
     b->modules[b->module_count++] = (bound_module){m, lib};
     *out = lib;
     return NULL;

@@ -174,7 +174,10 @@ static veil_error *run_program(char *const argv[], const char *log_path, int *st
         rc = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0)
-        return veil_error_errno(rc, "AOT: cannot start the C compiler %s", argv[0]);
+        /* Found but not startable (a sandbox without process creation,
+         * missing permissions): no compiler is available here. */
+        return veil_error_new(VEIL_EUNSUPPORTED, "AOT: cannot start the C compiler %s: %s", argv[0],
+                              strerror(rc));
     int wstatus;
     while (waitpid(pid, &wstatus, 0) < 0) {
         if (errno != EINTR) {
@@ -289,15 +292,23 @@ static veil_error *compiler_identity(const char *cc_path, const char *dir, char 
     return NULL;
 }
 
-/* mkdir -p with mode 0700 for the parts it creates. */
-static veil_error *make_dirs(const char *path) {
+/* mkdir -p with mode 0700 for the parts it creates.  Parts that exist are
+ * left alone without calling mkdir (a sandbox may refuse mkdir outright). */
+static bool is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+veil_error *veil_aot_make_dirs(const char *path) {
+    if (is_dir(path))
+        return NULL;
     char *copy;
     VEIL_TRY(veil_strdup(path, &copy));
     for (char *p = copy + 1; *p; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+        if (!is_dir(copy) && mkdir(copy, 0700) != 0 && errno != EEXIST) {
             veil_error *err = veil_error_errno(errno, "AOT cache: cannot create %s", copy);
             free(copy);
             return err;
@@ -393,11 +404,25 @@ static veil_error *compile_file(const char *cc_path, const char *opt_flags, cons
     return err;
 }
 
-static veil_error *load_library(const char *path, const char *key, uint32_t func_count,
+/* Loads an object (by path, or through `fd` when fd >= 0, which the
+ * library then owns) and checks that it is the one `key` names. */
+static veil_error *load_library(const char *path, int fd, const char *key, uint32_t func_count,
                                 veil_aot_library **out) {
+    char fd_path[48];
+    if (fd >= 0) {
+        /* The descriptor stays open while the library is loaded: the loader
+         * matches objects by name first, so a reused descriptor number
+         * must not name two loaded libraries. */
+        snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", fd);
+        path = fd_path;
+    }
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL)
-        return veil_error_new(VEIL_EIO, "AOT: cannot load %s: %s", path, dlerror());
+    if (handle == NULL) {
+        veil_error *err = veil_error_new(VEIL_EIO, "AOT: cannot load %s: %s", path, dlerror());
+        if (fd >= 0)
+            close(fd);
+        return err;
+    }
     const veil_aot_module_info *info = dlsym(handle, "veil_aot_module_export");
     veil_error *err = NULL;
     if (info == NULL)
@@ -413,6 +438,7 @@ static veil_error *load_library(const char *path, const char *key, uint32_t func
         else {
             lib->handle = handle;
             lib->info = info;
+            lib->fd = fd;
             err = veil_aot_register_code(lib);
             if (err == NULL) {
                 *out = lib;
@@ -422,6 +448,8 @@ static veil_error *load_library(const char *path, const char *key, uint32_t func
         }
     }
     dlclose(handle);
+    if (fd >= 0)
+        close(fd);
     return err;
 }
 
@@ -430,7 +458,227 @@ void veil_aot_library_free(veil_aot_library *lib) {
         return;
     veil_aot_unregister_code(lib);
     dlclose(lib->handle);
+    if (lib->fd >= 0)
+        close(lib->fd);
     free(lib);
+}
+
+void veil_aot_toolchain_free(veil_aot_toolchain *tc) {
+    free(tc->dir);
+    free(tc->cc_path);
+    free(tc->opt_flags);
+    free(tc->identity);
+    memset(tc, 0, sizeof *tc);
+}
+
+veil_error *veil_aot_toolchain_resolve(const veil_aot_config *config, veil_aot_toolchain *out) {
+    memset(out, 0, sizeof *out);
+    const char *cc = config && config->cc ? config->cc : getenv("VEIL_AOT_CC");
+    if (cc == NULL || *cc == '\0')
+        cc = veil_aot_default_cc();
+    const char *opt_flags =
+        config && config->opt_flags ? config->opt_flags : getenv("VEIL_AOT_CFLAGS");
+    if (opt_flags == NULL || *opt_flags == '\0')
+        opt_flags = veil_aot_default_opt_flags();
+    veil_error *err = veil_strdup(opt_flags, &out->opt_flags);
+    if (err == NULL)
+        err = veil_aot_cache_dir(config ? config->cache_dir : NULL, &out->dir);
+    if (err == NULL)
+        err = veil_aot_make_dirs(out->dir);
+    if (err == NULL)
+        err = find_program(cc, &out->cc_path);
+    if (err == NULL)
+        err = compiler_identity(out->cc_path, out->dir, &out->identity);
+    if (err != NULL)
+        veil_aot_toolchain_free(out);
+    return err;
+}
+
+veil_error *veil_aot_cache_key(const uint8_t module_sha256[32], const veil_aot_options *options,
+                               const char *identity, const char *opt_flags,
+                               char key[VEIL_SHA256_HEX_LEN + 1]) {
+    veil_sha256_ctx *h = NULL;
+    char opts[64];
+    snprintf(opts, sizeof opts, "guard=%d metering=%d abi=%u", options->guard_pages,
+             options->metering, VEIL_AOT_ABI_VERSION);
+    const char *parts[] = {VEIL_AOT_TRANSLATOR_VERSION, veil_aot_embedded_prelude, opts, identity,
+                           opt_flags};
+    uint8_t digest[VEIL_SHA256_LEN];
+    VEIL_TRY(veil_sha256_new(&h));
+    veil_sha256_update(h, module_sha256, 32);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        uint8_t sep = 0;
+        veil_sha256_update(h, parts[i], strlen(parts[i]));
+        veil_sha256_update(h, &sep, 1);
+    }
+    for (size_t i = 0; i < sizeof base_flags / sizeof base_flags[0]; i++)
+        veil_sha256_update(h, base_flags[i], strlen(base_flags[i]) + 1);
+    veil_sha256_final(h, digest);
+    veil_sha256_free(h);
+    for (int i = 0; i < VEIL_SHA256_LEN; i++)
+        snprintf(key + 2 * i, 3, "%02x", digest[i]);
+    return NULL;
+}
+
+bool veil_aot_key_valid(const char *key) {
+    size_t i = 0;
+    for (; key[i] != '\0'; i++) {
+        if (i == VEIL_SHA256_HEX_LEN ||
+            !((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
+            return false;
+    }
+    return i == VEIL_SHA256_HEX_LEN;
+}
+
+veil_error *veil_aot_cache_open(const veil_aot_toolchain *tc, const char *key, int *fd) {
+    *fd = -1;
+    VEIL_ENSURE(veil_aot_key_valid(key), VEIL_EINVAL, "AOT cache: '%.80s' is not a cache key", key);
+    char *path;
+    VEIL_TRY(veil_asprintf(&path, "%s/%s.so", tc->dir, key));
+    veil_error *err = NULL;
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f >= 0)
+        *fd = f;
+    else if (errno != ENOENT)
+        err = veil_error_errno(errno, "AOT cache: cannot open %s", path);
+    free(path);
+    return err;
+}
+
+veil_error *veil_aot_cache_build(const veil_aot_toolchain *tc, const char *key, const char *name,
+                                 const char *c_text, size_t c_len) {
+    VEIL_ENSURE(veil_aot_key_valid(key), VEIL_EINVAL, "AOT cache: '%.80s' is not a cache key", key);
+    char *so_path = NULL, *c_path = NULL, *tmp_so = NULL, *log_path = NULL;
+    unsigned long nonce = (unsigned long)now_us() ^ ((unsigned long)getpid() << 20);
+    veil_error *err = veil_asprintf(&so_path, "%s/%s.so", tc->dir, key);
+    if (err == NULL)
+        err = veil_asprintf(&c_path, "%s/.%s.%ld.%lx.c", tc->dir, key, (long)getpid(), nonce);
+    if (err == NULL)
+        err = veil_asprintf(&tmp_so, "%s/.%s.%ld.%lx.so", tc->dir, key, (long)getpid(), nonce);
+    if (err == NULL)
+        err = veil_asprintf(&log_path, "%s/.%s.%ld.%lx.log", tc->dir, key, (long)getpid(), nonce);
+    bool wrote = false;
+    if (err == NULL) {
+        err = veil_write_file(c_path, c_text, c_len, 0600);
+        wrote = err == NULL;
+    }
+    if (err == NULL)
+        err = compile_file(tc->cc_path, tc->opt_flags, c_path, tmp_so, log_path, name);
+    if (err == NULL && rename(tmp_so, so_path) != 0)
+        err = veil_error_errno(errno, "AOT cache: cannot store %s", so_path);
+    if (wrote) {
+        const char *keep = getenv("VEIL_AOT_KEEP_C");
+        char *kept = NULL;
+        if (keep != NULL && *keep == '1' && err == NULL &&
+            veil_asprintf(&kept, "%s/%s.c", tc->dir, key) == NULL && rename(c_path, kept) == 0) {
+            /* kept next to the object */
+        } else {
+            unlink(c_path);
+        }
+        free(kept);
+    }
+    if (tmp_so != NULL)
+        unlink(tmp_so);
+    if (log_path != NULL)
+        unlink(log_path);
+    free(so_path);
+    free(c_path);
+    free(tmp_so);
+    free(log_path);
+    return err;
+}
+
+/* In this process: the toolchain, the cache, the compiler. */
+static veil_error *obtain_local(const veil_aot_input *input, const uint8_t module_sha256[32],
+                                const veil_aot_options *options, const veil_aot_config *config,
+                                veil_aot_library **out, veil_aot_build_stats *stats) {
+    veil_aot_toolchain tc;
+    VEIL_TRY(veil_aot_toolchain_resolve(config, &tc));
+    char key[VEIL_SHA256_HEX_LEN + 1] = {0};
+    char *so_path = NULL;
+    veil_buf source;
+    veil_buf_init(&source, 0);
+    veil_error *err = veil_aot_cache_key(module_sha256, options, tc.identity, tc.opt_flags, key);
+    if (err == NULL)
+        err = veil_asprintf(&so_path, "%s/%s.so", tc.dir, key);
+    memcpy(stats->key, key, sizeof key);
+
+    /* Hit: load it. A stale or damaged file is rebuilt. */
+    if (err == NULL && access(so_path, R_OK) == 0) {
+        err = load_library(so_path, -1, key, input->func_count, out);
+        if (err == NULL) {
+            stats->cache_hit = true;
+            goto done;
+        }
+        veil_log(VEIL_LOG_WARN, "aot", "rebuilding cached object: %s", veil_error_message(err));
+        veil_error_free(err);
+        err = NULL;
+        unlink(so_path);
+    }
+
+    /* Miss: translate, compile into the cache, load. */
+    if (err == NULL) {
+        uint64_t t0 = now_us();
+        err = veil_aot_translate(input, options, key, &source);
+        stats->translate_us = now_us() - t0;
+        stats->c_bytes = source.len;
+    }
+    if (err == NULL) {
+        uint64_t t0 = now_us();
+        err = veil_aot_cache_build(&tc, key, input->name ? input->name : "module",
+                                   (const char *)source.data, source.len);
+        stats->compile_us = now_us() - t0;
+    }
+    if (err == NULL)
+        err = load_library(so_path, -1, key, input->func_count, out);
+done:
+    veil_buf_free(&source);
+    free(so_path);
+    veil_aot_toolchain_free(&tc);
+    return err;
+}
+
+/* Through a remote compiler: the key and the translation here, compiling
+ * and caching there, the object back as a descriptor. */
+static veil_error *obtain_remote(const veil_aot_input *input, const uint8_t module_sha256[32],
+                                 const veil_aot_options *options, const veil_aot_remote *remote,
+                                 veil_aot_library **out, veil_aot_build_stats *stats) {
+    char *identity = NULL, *opt_flags = NULL;
+    VEIL_TRY(remote->toolchain(remote->user, &identity, &opt_flags));
+    char key[VEIL_SHA256_HEX_LEN + 1];
+    veil_error *key_err = veil_aot_cache_key(module_sha256, options, identity, opt_flags, key);
+    free(identity);
+    free(opt_flags);
+    VEIL_TRY(key_err);
+    memcpy(stats->key, key, sizeof key);
+
+    int fd = -1;
+    VEIL_TRY(remote->lookup(remote->user, key, &fd));
+    if (fd >= 0) {
+        veil_error *err = load_library(NULL, fd, key, input->func_count, out);
+        if (err == NULL) {
+            stats->cache_hit = true;
+            return NULL;
+        }
+        veil_log(VEIL_LOG_WARN, "aot", "rebuilding cached object: %s", veil_error_message(err));
+        veil_error_free(err);
+    }
+    veil_buf source;
+    veil_buf_init(&source, 0);
+    uint64_t t0 = now_us();
+    veil_error *err = veil_aot_translate(input, options, key, &source);
+    stats->translate_us = now_us() - t0;
+    stats->c_bytes = source.len;
+    if (err == NULL) {
+        t0 = now_us();
+        err = remote->compile(remote->user, key, input->name ? input->name : "module",
+                              (const char *)source.data, source.len, &fd);
+        stats->compile_us = now_us() - t0;
+    }
+    veil_buf_free(&source);
+    if (err == NULL)
+        err = load_library(NULL, fd, key, input->func_count, out);
+    return err;
 }
 
 veil_error *veil_aot_obtain(const veil_aot_input *input, const uint8_t module_sha256[32],
@@ -441,126 +689,9 @@ veil_error *veil_aot_obtain(const veil_aot_input *input, const uint8_t module_sh
         stats = &local_stats;
     memset(stats, 0, sizeof *stats);
     uint64_t start = now_us();
-
-    const char *cc = config && config->cc ? config->cc : getenv("VEIL_AOT_CC");
-    if (cc == NULL || *cc == '\0')
-        cc = veil_aot_default_cc();
-    const char *opt_flags =
-        config && config->opt_flags ? config->opt_flags : getenv("VEIL_AOT_CFLAGS");
-    if (opt_flags == NULL || *opt_flags == '\0')
-        opt_flags = veil_aot_default_opt_flags();
-
-    char *dir = NULL, *cc_path = NULL, *identity = NULL, *so_path = NULL;
-    char *c_path = NULL, *tmp_so = NULL, *log_path = NULL;
-    veil_buf source;
-    veil_buf_init(&source, 0);
-    veil_error *err = veil_aot_cache_dir(config ? config->cache_dir : NULL, &dir);
-    if (err == NULL)
-        err = make_dirs(dir);
-    if (err == NULL)
-        err = find_program(cc, &cc_path);
-    if (err == NULL)
-        err = compiler_identity(cc_path, dir, &identity);
-
-    /* The key. */
-    char key[VEIL_SHA256_HEX_LEN + 1] = {0};
-    if (err == NULL) {
-        veil_sha256_ctx *h = NULL;
-        err = veil_sha256_new(&h);
-        if (err == NULL) {
-            char opts[64];
-            snprintf(opts, sizeof opts, "guard=%d metering=%d abi=%u", options->guard_pages,
-                     options->metering, VEIL_AOT_ABI_VERSION);
-            const char *parts[] = {VEIL_AOT_TRANSLATOR_VERSION, veil_aot_embedded_prelude, opts,
-                                   identity, opt_flags};
-            veil_sha256_update(h, module_sha256, 32);
-            for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-                uint8_t sep = 0;
-                veil_sha256_update(h, parts[i], strlen(parts[i]));
-                veil_sha256_update(h, &sep, 1);
-            }
-            for (size_t i = 0; i < sizeof base_flags / sizeof base_flags[0]; i++)
-                veil_sha256_update(h, base_flags[i], strlen(base_flags[i]) + 1);
-            uint8_t digest[VEIL_SHA256_LEN];
-            veil_sha256_final(h, digest);
-            veil_sha256_free(h);
-            for (int i = 0; i < VEIL_SHA256_LEN; i++)
-                snprintf(key + 2 * i, 3, "%02x", digest[i]);
-        }
-    }
-    if (err == NULL)
-        err = veil_asprintf(&so_path, "%s/%s.so", dir, key);
-    if (err == NULL)
-        memcpy(stats->key, key, sizeof key);
-
-    /* Hit: load it. A stale or damaged file is rebuilt. */
-    if (err == NULL && access(so_path, R_OK) == 0) {
-        err = load_library(so_path, key, input->func_count, out);
-        if (err == NULL) {
-            stats->cache_hit = true;
-            stats->total_us = now_us() - start;
-            goto done;
-        }
-        veil_log(VEIL_LOG_WARN, "aot", "rebuilding cached object: %s", veil_error_message(err));
-        veil_error_free(err);
-        err = NULL;
-        unlink(so_path);
-    }
-
-    /* Miss: translate, compile, rename into place, load. */
-    if (err == NULL) {
-        uint64_t t0 = now_us();
-        err = veil_aot_translate(input, options, key, &source);
-        stats->translate_us = now_us() - t0;
-        stats->c_bytes = source.len;
-    }
-    if (err == NULL) {
-        unsigned long nonce = (unsigned long)now_us() ^ ((unsigned long)getpid() << 20);
-        err = veil_asprintf(&c_path, "%s/.%s.%ld.%lx.c", dir, key, (long)getpid(), nonce);
-        if (err == NULL)
-            err = veil_asprintf(&tmp_so, "%s/.%s.%ld.%lx.so", dir, key, (long)getpid(), nonce);
-        if (err == NULL)
-            err = veil_asprintf(&log_path, "%s/.%s.%ld.%lx.log", dir, key, (long)getpid(), nonce);
-    }
-    if (err == NULL)
-        err = veil_write_file(c_path, source.data, source.len, 0600);
-    if (err == NULL) {
-        uint64_t t0 = now_us();
-        err = compile_file(cc_path, opt_flags, c_path, tmp_so, log_path,
-                           input->name ? input->name : "module");
-        stats->compile_us = now_us() - t0;
-    }
-    if (err == NULL && rename(tmp_so, so_path) != 0)
-        err = veil_error_errno(errno, "AOT cache: cannot store %s", so_path);
-    if (err == NULL)
-        err = load_library(so_path, key, input->func_count, out);
-    if (c_path != NULL) {
-        const char *keep = getenv("VEIL_AOT_KEEP_C");
-        if (keep != NULL && *keep == '1' && err == NULL) {
-            char *kept;
-            if (veil_asprintf(&kept, "%s/%s.c", dir, key) == NULL) {
-                if (rename(c_path, kept) != 0)
-                    unlink(c_path);
-                free(kept);
-            }
-        } else {
-            unlink(c_path);
-        }
-    }
-    if (tmp_so != NULL)
-        unlink(tmp_so);
-    if (log_path != NULL)
-        unlink(log_path);
+    veil_error *err = config != NULL && config->remote != NULL
+                          ? obtain_remote(input, module_sha256, options, config->remote, out, stats)
+                          : obtain_local(input, module_sha256, options, config, out, stats);
     stats->total_us = now_us() - start;
-
-done:
-    veil_buf_free(&source);
-    free(dir);
-    free(cc_path);
-    free(identity);
-    free(so_path);
-    free(c_path);
-    free(tmp_so);
-    free(log_path);
     return err;
 }
