@@ -51,9 +51,10 @@ measure() { # NAME COMMAND...
     rm -rf "$work/out"
     mkdir -p "$work/out"
     echo "== $name"
+    # A failing variant is reported and the others still run.
     /usr/bin/time -f "   cpu %U s user + %S s sys, wall %e s, peak RSS %M KiB" "$@" \
-        >"$work/stdout"
-    grep -E "time:|peak memory|person" "$work/stdout"
+        >"$work/stdout" || echo "   (exit status $?)"
+    grep -E "time:|peak memory|person" "$work/stdout" || true
 }
 native() { # PROGRAM_DATA
     echo "$det/detector" --program-data "$1" --user-input "$work/ui" --input "$work/in" \
@@ -79,9 +80,9 @@ fi
 if [[ $aot -eq 1 ]]; then
     export VEIL_AOT_CACHE_DIR="$work/aot-cache"
     measure "veil run --strategy aot: translate + compile (empty cache), no program_data" \
-        "$veil" run --strategy aot "$det/detector.wasm" || true
+        "$veil" run --strategy aot "$det/detector.wasm"
     measure "veil run --strategy aot: start from the cache, no program_data" \
-        "$veil" run --strategy aot "$det/detector.wasm" || true
+        "$veil" run --strategy aot "$det/detector.wasm"
     measure "veil run --strategy aot (SIMD128), frame_step 5" "$veil" run --strategy aot \
         --dir "$work/pd5::/program_data" --dir "$work/ui::/user_input" \
         --dir "$work/in::/s3_app_input" --dir "$work/out::/output" "$det/detector.wasm"
