@@ -22,25 +22,10 @@ for f in "$veil" "$pas_bin" "$host_bin" "$runtime"; do
 done
 suite_openssl=TLS_CHACHA20_POLY1305_SHA256
 
-work="$(mktemp -d /tmp/veil-bench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../scripts/lib/harness.sh"
+harness_log_lines=40
+harness_workdir veil-bench
 
-wait_port() {
-    for _ in $(seq 1 600); do
-        [[ -s "$1" ]] && { cat "$1"; return 0; }
-        kill -0 "$2" 2>/dev/null || { echo "process $2 ended"; cat ./*.log; exit 1; }
-        sleep 0.1
-    done
-    echo "no $1 after 60 s"
-    exit 1
-}
 # Waits (at most 30 s) until something listens on 127.0.0.1:$1, without
 # connecting (s_server -naccept 1 serves one connection only).
 wait_listen() {
@@ -56,7 +41,6 @@ wait_listen() {
 }
 now() { date +%s.%N; }
 rate() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.1f MB/s (%.2f s)", b / (e - s) / 1e6, e - s }'; }
-pem_json() { awk '{printf "%s\\n", $0}' "$1"; }
 
 bytes=$((mib * 1024 * 1024))
 head -c "$bytes" /dev/urandom >blob

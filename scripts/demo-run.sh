@@ -33,32 +33,12 @@ for f in "$veil" "$pas_bin" "$host_bin" "$runtime" "$detector" "$program_data/na
     }
 done
 
-work="$(mktemp -d /tmp/veil-demo.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/harness.sh"
+harness_name=demo
+harness_log_lines=20
+harness_workdir veil-demo
 
 step() { printf '\n== %s\n' "$*"; }
-fail() {
-    echo "demo: $*" >&2
-    for log in *.log; do [[ -e "$log" ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done
-    exit 1
-}
-# wait_port FILE PID: the port a service wrote to FILE (at most 60 s).
-wait_port() {
-    for _ in $(seq 1 600); do
-        [[ -s "$1" ]] && { cat "$1"; return 0; }
-        kill -0 "$2" 2>/dev/null || fail "process $2 ended before writing $1"
-        sleep 0.1
-    done
-    fail "no $1 after 60 s"
-}
-
 step "the camera's clip: $frames frames of $(basename "$video"), H.264 (ffmpeg)"
 ffmpeg -loglevel error -i "$video" -frames:v "$frames" -vf scale=384:288 -c:v libx264 \
     -profile:v baseline -pix_fmt yuv420p -bsf:v h264_mp4toannexb -f h264 street.h264

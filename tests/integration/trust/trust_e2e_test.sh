@@ -20,47 +20,10 @@ for f in "$veil" "$pas_bin" "$host_bin" "$runtime" "$app_wasm" "$spin_wasm"; do
     [[ -e "$f" ]] || { echo "missing $f"; exit 1; }
 done
 
-work="$(mktemp -d /tmp/veil-e2e.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../scripts/lib/harness.sh"
+harness_log_lines=30
+harness_workdir veil-e2e
 checks=0
-
-fail() {
-    echo "FAIL: $*"
-    for log in *.log; do
-        [[ -e "$log" ]] && { echo "--- $log"; tail -n 30 "$log"; }
-    done
-    exit 1
-}
-
-# Waits (at most 60 s) for a port file written by process $2.
-wait_port() {
-    for _ in $(seq 1 600); do
-        [[ -s "$1" ]] && { cat "$1"; return 0; }
-        kill -0 "$2" 2>/dev/null || fail "process $2 ended before writing $1"
-        sleep 0.1
-    done
-    fail "no $1 after 60 s"
-}
-
-# Waits (at most 60 s) for process $1 to end; its status is in $status.
-wait_exit() {
-    for _ in $(seq 1 600); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            status=0
-            wait "$1" || status=$?
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "process $1 still running after 60 s"
-}
 
 # expect_fail TEXT COMMAND...: the command must fail and say TEXT.
 expect_fail() {
@@ -74,8 +37,6 @@ expect_fail() {
     checks=$((checks + 1))
     echo "ok: $(grep -F -- "$text" err.txt | head -n 1)"
 }
-
-pem_json() { awk '{printf "%s\\n", $0}' "$1"; }
 
 # ---- veil client's command line (no instance needed) ----------------------
 "$veil" client --help | grep -q "usage: veil client" || fail "veil client --help"

@@ -22,46 +22,8 @@ rm -rf "$cache"
 mkdir -p "$cache"
 cache="$(cd "$cache" && pwd)"
 
-work="$(mktemp -d /tmp/veil-jit.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-fail() {
-    echo "FAIL: $*"
-    for log in *.log; do
-        [[ -e "$log" ]] && { echo "--- $log"; tail -n 40 "$log"; }
-    done
-    exit 1
-}
-
-wait_port() { # wait_port FILE PID (at most 60 s)
-    for _ in $(seq 1 600); do
-        [[ -s "$1" ]] && { cat "$1"; return 0; }
-        kill -0 "$2" 2>/dev/null || fail "process $2 ended before writing $1"
-        sleep 0.1
-    done
-    fail "no $1 after 60 s"
-}
-
-wait_exit() { # wait_exit PID (at most 60 s); status in $status
-    for _ in $(seq 1 600); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            status=0
-            wait "$1" || status=$?
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "process $1 still running after 60 s"
-}
-
-pem_json() { awk '{printf "%s\\n", $0}' "$1"; }
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../scripts/lib/harness.sh"
+harness_workdir veil-jit
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout owner.key \
     -out owner.crt -subj "/CN=owner" -days 2 2>/dev/null
