@@ -400,6 +400,11 @@ static void test_confinement_allows_writes_only_in_the_cache(void **state) {
         /* 10 + step: which step failed; 77: no Landlock here */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
             _exit(10);
+        /* The worker may also write $TMPDIR (else /tmp): point it at the
+         * cache, so "outside" is outside even when the build tree itself
+         * is under /tmp (a CI clone there). */
+        if (setenv("TMPDIR", cache, 1) != 0)
+            _exit(16);
         char what[512];
         veil_error *err = veil_wasm_aot_worker_confine(what, sizeof what);
         if (err != NULL)
