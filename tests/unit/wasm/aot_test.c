@@ -10,6 +10,9 @@
 #include "../test.h"
 
 #include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -401,6 +404,37 @@ static void test_missing_compiler_is_a_clear_error(void **state) {
     unsetenv("VEIL_AOT_CC");
 }
 
+/* A compiler that hangs is stopped after VEIL_AOT_COMPILE_TIMEOUT_S with a
+ * clear error instead of blocking the instantiation. */
+static void test_hanging_compiler_times_out(void **state) {
+    (void)state;
+    char cc[512];
+    snprintf(cc, sizeof cc, "%s/hanging-cc-%ld", VEIL_AOT_TEST_CACHE, (long)getpid());
+    FILE *f = fopen(cc, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\nexec sleep 60\n", f);
+    fclose(f);
+    assert_int_equal(chmod(cc, 0700), 0);
+    setenv("VEIL_AOT_CC", cc, 1);
+    setenv("VEIL_AOT_COMPILE_TIMEOUT_S", "1", 1);
+    veil_wasm_module *m = load("limits");
+    veil_wasm_store *s;
+    assert_ok(veil_wasm_store_new(NULL, VEIL_WASM_AOT, &s));
+    veil_wasm_instance *inst = NULL;
+    veil_wasm_trap trap;
+    veil_error *err = veil_wasm_instantiate(s, m, NULL, NULL, &inst, &trap);
+    assert_non_null(err);
+    assert_int_equal(veil_error_code(err), VEIL_ETIMEOUT);
+    assert_non_null(strstr(veil_error_message(err), "ran longer than 1 s and was killed"));
+    veil_error_free(err);
+    assert_null(inst);
+    veil_wasm_store_free(s);
+    veil_wasm_module_free(m);
+    unsetenv("VEIL_AOT_CC");
+    unsetenv("VEIL_AOT_COMPILE_TIMEOUT_S");
+    unlink(cc);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sandbox_matches_interpreter, setup),
@@ -412,6 +446,7 @@ int main(void) {
         cmocka_unit_test_setup(test_limits, setup),
         cmocka_unit_test_setup(test_cache_reused, setup),
         cmocka_unit_test_setup(test_missing_compiler_is_a_clear_error, setup),
+        cmocka_unit_test_setup(test_hanging_compiler_times_out, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

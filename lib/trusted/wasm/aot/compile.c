@@ -25,6 +25,7 @@
 #include <cpuid.h>
 #endif
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -158,11 +159,25 @@ static veil_error *find_program(const char *name, char **out) {
 
 /* Runs argv with stdout and stderr into `log_path`; returns the exit status
  * (or -1 when killed by a signal). */
+/* How long the compiler may run (VEIL_AOT_COMPILE_TIMEOUT_S, default 30
+ * minutes: the 2.2 MB detector takes 1-2.5 minutes on a loaded 2-core
+ * machine); a compiler that hangs is killed instead of blocking the run. */
+static uint64_t compile_timeout_ms(void) {
+    const char *text = getenv("VEIL_AOT_COMPILE_TIMEOUT_S");
+    if (text != NULL && *text != '\0') {
+        char *end;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (*end == '\0' && v > 0 && v <= 86400)
+            return v * 1000;
+        VEIL_WARN("aot", "VEIL_AOT_COMPILE_TIMEOUT_S=%s is not 1..86400 seconds; using 1800", text);
+    }
+    return 1800 * 1000;
+}
+
 static veil_error *run_program(char *const argv[], const char *log_path, int *status) {
     posix_spawn_file_actions_t actions;
     if (posix_spawn_file_actions_init(&actions) != 0)
         return veil_error_new(VEIL_ENOMEM, "AOT: cannot set up the compiler process");
-    veil_error *err = NULL;
     int rc =
         posix_spawn_file_actions_addopen(&actions, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (rc == 0)
@@ -178,12 +193,31 @@ static veil_error *run_program(char *const argv[], const char *log_path, int *st
          * missing permissions): no compiler is available here. */
         return veil_error_new(VEIL_EUNSUPPORTED, "AOT: cannot start the C compiler %s: %s", argv[0],
                               strerror(rc));
+    uint64_t timeout_ms = compile_timeout_ms();
+    uint64_t deadline_us = now_us() + timeout_ms * 1000;
     int wstatus;
-    while (waitpid(pid, &wstatus, 0) < 0) {
-        if (errno != EINTR) {
-            err = veil_error_errno(errno, "AOT: waiting for the C compiler %s", argv[0]);
-            return err;
+    for (;;) {
+        pid_t done = waitpid(pid, &wstatus, WNOHANG);
+        if (done == pid)
+            break;
+        if (done < 0 && errno != EINTR)
+            return veil_error_errno(errno, "AOT: waiting for the C compiler %s", argv[0]);
+        if (now_us() >= deadline_us) {
+            /* The compile worker's filter allows no signals to other
+             * processes: there the compiler stays until the instance ends
+             * (the host then kills the runtime's process group). */
+            bool killed = kill(pid, SIGKILL) == 0;
+            while (killed && waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+                ;
+            return veil_error_new(VEIL_ETIMEOUT,
+                                  "AOT: the C compiler %s ran longer than %llu s%s "
+                                  "(VEIL_AOT_COMPILE_TIMEOUT_S)",
+                                  argv[0], (unsigned long long)(timeout_ms / 1000),
+                                  killed ? " and was killed" : "; abandoned");
         }
+        /* Compiles take seconds: polling every 10 ms costs nothing. */
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
     }
     *status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
     return NULL;
