@@ -100,4 +100,14 @@ VEIL_NODISCARD veil_error *veil_wasi_run(veil_wasi *wasi, const veil_wasm_module
                                          veil_wasm_strategy strategy, uint32_t *exit_code,
                                          veil_wasm_trap *trap);
 
+/* veil_wasi_run for a policy's "JIT" strategy, with the fallback rule of
+ * docs/aot.md ("Errors and fallback"): the program runs compiled (AOT)
+ * unless no C compiler can build it (VEIL_EUNSUPPORTED, found before any
+ * of it ran); then a warning names the reason (prefixed with `label` when
+ * not NULL) and it runs under the interpreter, with the same rights and
+ * limits. */
+VEIL_NODISCARD veil_error *veil_wasi_run_jit(veil_wasi *wasi, const veil_wasm_module *module,
+                                             const veil_wasm_limits *limits, const char *label,
+                                             uint32_t *exit_code, veil_wasm_trap *trap);
+
 #endif

@@ -429,18 +429,12 @@ static int run(const run_opts *o) {
     uint32_t exit_code = 0;
     veil_wasm_trap trap;
     fflush(stdout);
-    err = veil_wasi_run(s.wasi, s.module, &limits, strategy, &exit_code, &trap);
-    if (err != NULL && veil_error_code(err) == VEIL_EUNSUPPORTED && strategy == VEIL_WASM_AOT &&
-        o->strategy == NULL) {
-        /* The policy asked for JIT but no C compiler can build the program
-         * (found before any of it ran): the policy's rights and limits hold
-         * under the interpreter too, so run it there.  An explicit
-         * --strategy aot does not fall back. */
-        VEIL_WARN("run", "execution_strategy JIT unavailable (%s); interpreting",
-                  veil_error_message(err));
-        veil_error_free(err);
-        err = veil_wasi_run(s.wasi, s.module, &limits, VEIL_WASM_INTERP, &exit_code, &trap);
-    }
+    /* JIT from the policy falls back to the interpreter when no compiler
+     * can build the program; an explicit --strategy aot does not. */
+    if (strategy == VEIL_WASM_AOT && o->strategy == NULL)
+        err = veil_wasi_run_jit(s.wasi, s.module, &limits, NULL, &exit_code, &trap);
+    else
+        err = veil_wasi_run(s.wasi, s.module, &limits, strategy, &exit_code, &trap);
     if (err != NULL)
         goto fail;
     for (size_t i = 0; o->write_back && i < o->dir_count; i++) {

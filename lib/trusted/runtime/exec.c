@@ -124,22 +124,13 @@ static veil_error *run_program(veil_runtime *rt, const veil_policy_principal *pr
             .fuel = rt->settings->max_execution_fuel,
             .timeout_ms = rt->settings->max_execution_time_ms,
         };
-        veil_wasm_strategy strategy =
-            rt->settings->execution_strategy == VEIL_POLICY_JIT ? VEIL_WASM_AOT : VEIL_WASM_INTERP;
         veil_wasm_trap trap = {0};
-        err = veil_wasi_run(wasi, module, &limits, strategy, &out->exit_code, &trap);
-        if (err != NULL && veil_error_code(err) == VEIL_EUNSUPPORTED && strategy == VEIL_WASM_AOT) {
-            /* The fallback rule of docs/aot.md, as in `veil run`: the
-             * policy asked for JIT but no C compiler can build the program
-             * (no compile worker, or the worker has no compiler), found
-             * before any of it ran; its rights and limits hold under the
-             * interpreter too, so it runs there. */
-            VEIL_WARN(RUNTIME_COMPONENT,
-                      "%s: execution_strategy JIT unavailable (%s); interpreting", path,
-                      veil_error_message(err));
-            veil_error_free(err);
+        /* JIT falls back to the interpreter when no C compiler can build
+         * the program (no compile worker, or one without a compiler). */
+        if (rt->settings->execution_strategy == VEIL_POLICY_JIT)
+            err = veil_wasi_run_jit(wasi, module, &limits, path, &out->exit_code, &trap);
+        else
             err = veil_wasi_run(wasi, module, &limits, VEIL_WASM_INTERP, &out->exit_code, &trap);
-        }
         if (err != NULL && veil_error_code(err) == VEIL_ETRAP)
             err = trap_error(path, &trap, err, rt->settings, memory_mib);
         else if (err != NULL)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "veil/log.h"
 #include "veil/wasi.h"
 #include "wasi_internal.h"
 
@@ -121,4 +122,16 @@ out:
     veil_wasi_bind(wasi, NULL);
     veil_wasm_store_free(store);
     return err;
+}
+
+veil_error *veil_wasi_run_jit(veil_wasi *wasi, const veil_wasm_module *module,
+                              const veil_wasm_limits *limits, const char *label,
+                              uint32_t *exit_code, veil_wasm_trap *trap) {
+    veil_error *err = veil_wasi_run(wasi, module, limits, VEIL_WASM_AOT, exit_code, trap);
+    if (err == NULL || veil_error_code(err) != VEIL_EUNSUPPORTED)
+        return err;
+    VEIL_WARN("wasi", "%s%sexecution_strategy JIT unavailable (%s); interpreting",
+              label ? label : "", label ? ": " : "", veil_error_message(err));
+    veil_error_free(err);
+    return veil_wasi_run(wasi, module, limits, VEIL_WASM_INTERP, exit_code, trap);
 }

@@ -64,6 +64,20 @@ rm -rf "$tree/output"/*
 expect 0 "$veil" run --policy "$work/policy.json" $ipoc_dirs "$programs/wasi_ipoc_app.wasm"
 [ ! -e "$tree/output/result.json" ] || fail "written back without --write-back"
 
+# A JIT policy without a C compiler: the warning, then the interpreter
+# (docs/aot.md, "Errors and fallback"); an explicit --strategy aot does not
+# fall back.
+sed 's/"Interpretation"/"JIT"/' "$work/policy.json" >"$work/policy-jit.json"
+# shellcheck disable=SC2086
+expect 0 env VEIL_AOT_CC=/nonexistent/veil-test-cc "$veil" run --policy "$work/policy-jit.json" \
+    $ipoc_dirs "$programs/wasi_ipoc_app.wasm"
+contains "$work/out" "ipoc_app: ok"
+contains "$work/err" "execution_strategy JIT unavailable (.*veil-test-cc.*); interpreting"
+# shellcheck disable=SC2086
+expect 1 env VEIL_AOT_CC=/nonexistent/veil-test-cc "$veil" run --strategy aot \
+    --policy "$work/policy-jit.json" $ipoc_dirs "$programs/wasi_ipoc_app.wasm"
+contains "$work/err" "veil-test-cc"
+
 # A data file that does not match its hash is refused before running.
 printf 'evil\n' >>"$tree/program_data/coco.names"
 # shellcheck disable=SC2086
