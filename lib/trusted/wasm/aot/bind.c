@@ -422,6 +422,8 @@ static veil_error *library_for(veil_wasm_store *s, const veil_wasm_module *m,
                                   ? veil_error_new(VEIL_EUNSUPPORTED, "AOT: %s: no C compiler: %s",
                                                    m->name, no_compiler_reason)
                                   : NULL;
+    veil_aot_config config = {
+        .remote = worker_client != NULL ? veil_aot_worker_client_remote(worker_client) : NULL};
     pthread_mutex_unlock(&worker_lock);
     VEIL_TRY(unavailable);
     veil_aot_input in;
@@ -430,10 +432,6 @@ static veil_error *library_for(veil_wasm_store *s, const veil_wasm_module *m,
     veil_sha256(m->bytes, m->len, digest);
     veil_aot_build_stats stats;
     veil_aot_library *lib = NULL;
-    pthread_mutex_lock(&worker_lock);
-    veil_aot_config config = {
-        .remote = worker_client != NULL ? veil_aot_worker_client_remote(worker_client) : NULL};
-    pthread_mutex_unlock(&worker_lock);
     veil_error *err = veil_aot_obtain(&in, digest, &b->options, &config, &lib, &stats);
     free((void *)in.funcs);
     free((void *)in.global_types);

@@ -25,10 +25,10 @@
 #include <cpuid.h>
 #endif
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,8 +157,6 @@ static veil_error *find_program(const char *name, char **out) {
                           name);
 }
 
-/* Runs argv with stdout and stderr into `log_path`; returns the exit status
- * (or -1 when killed by a signal). */
 /* How long the compiler may run (VEIL_AOT_COMPILE_TIMEOUT_S, default 30
  * minutes: the 2.2 MB detector takes 1-2.5 minutes on a loaded 2-core
  * machine); a compiler that hangs is killed instead of blocking the run. */
@@ -174,6 +172,8 @@ static uint64_t compile_timeout_ms(void) {
     return 1800 * 1000;
 }
 
+/* Runs argv with stdout and stderr into `log_path`; returns the exit status
+ * (or -1 when killed by a signal), or VEIL_ETIMEOUT past the timeout. */
 static veil_error *run_program(char *const argv[], const char *log_path, int *status) {
     posix_spawn_file_actions_t actions;
     if (posix_spawn_file_actions_init(&actions) != 0)
