@@ -168,23 +168,22 @@ static const char *const passed_env[] = {"VEIL_LOG", "ASAN_OPTIONS", "UBSAN_OPTI
                                          "LSAN_OPTIONS", NULL};
 /* The compile worker also gets what finds the compiler, its flags, the
  * cache directory and the compiler's temporary files (docs/aot.md). */
-static const char *const worker_env[] = {"VEIL_LOG",
-                                         "ASAN_OPTIONS",
-                                         "UBSAN_OPTIONS",
-                                         "LSAN_OPTIONS",
-                                         "PATH",
-                                         "HOME",
-                                         "TMPDIR",
-                                         "XDG_CACHE_HOME",
-                                         "VEIL_AOT_CC",
-                                         "VEIL_AOT_CFLAGS",
-                                         "VEIL_AOT_CACHE_DIR",
-                                         "VEIL_AOT_KEEP_C",
-                                         NULL};
+static const char *const worker_extra_env[] = {"PATH",
+                                               "HOME",
+                                               "TMPDIR",
+                                               "XDG_CACHE_HOME",
+                                               "VEIL_AOT_CC",
+                                               "VEIL_AOT_CFLAGS",
+                                               "VEIL_AOT_CACHE_DIR",
+                                               "VEIL_AOT_KEEP_C",
+                                               NULL};
 
-/* Environment entries NAME=value for the names set here (at most max-1). */
+/* Appends NAME=value entries for the names set here to the NULL-terminated
+ * envp (at most max-1 entries in all). */
 static void build_env(const char *const *names, char **envp, size_t max) {
     size_t e = 0;
+    while (e < max && envp[e] != NULL)
+        e++;
     for (size_t i = 0; names[i] != NULL && e + 1 < max; i++) {
         const char *v = getenv(names[i]);
         if (v != NULL && asprintf(&envp[e], "%s=%s", names[i], v) > 0)
@@ -224,7 +223,8 @@ static bool child_start_worker(const veil_isolation_config *config) {
         veil_sandbox_seccomp_install_worker(msg, sizeof(msg));
         child_say("compile worker: process %d, %s", (int)getpid(), msg);
         char *envp[16] = {0};
-        build_env(worker_env, envp, sizeof(envp) / sizeof(envp[0]));
+        build_env(passed_env, envp, sizeof(envp) / sizeof(envp[0]));
+        build_env(worker_extra_env, envp, sizeof(envp) / sizeof(envp[0]));
         char *argv[] = {(char *)config->runtime_path, "--aot-worker-serve", "3", NULL};
         fexecve(CHILD_BINARY_FD, argv, envp);
         child_say("compile worker: cannot execute %s: %s", config->runtime_path, strerror(errno));
